@@ -1,0 +1,157 @@
+#pragma once
+/// @file
+/// Layer 4: `AnyArrayCodec`, n-d arrays whose dtype is known only at run time
+/// (any numpy dtype string), read as `AnyArray`: dtype, shape, bytes, and a
+/// checked zero-copy `as<T>()` or a converting `copy_as<T>()`.
+
+#include <algorithm>
+#include <array>
+#include <cstddef>
+#include <cstring>
+#include <string>
+#include <string_view>
+
+#include "codec.hpp"
+#include "detail/ndarray_payload.hpp"
+#include "dtype.hpp"
+#include "ndarray_codec.hpp"
+
+namespace tinman {
+
+/// A dynamically typed, read-only n-d array: a dtype, a shape and the bytes of
+/// the elements in C order, usually inside a mapped file kept alive by `owner()`.
+class AnyArray {
+public:
+    AnyArray() = default;
+
+    /// An array over caller-owned `bytes` (kept alive by `owner` if given), e.g. to
+    /// write records of a dtype chosen at run time. Throws `format_error` when the
+    /// dtype is not a valid numpy dtype string or the size does not match.
+    AnyArray(std::string_view dtype, shape_type shape, std::span<const std::byte> bytes, SegmentPtr owner = nullptr) {
+        detail::ArrayPayload a{dtype, std::move(shape), 1, bytes};
+        for (auto d : a.shape)
+            if (__builtin_mul_overflow(a.count, d, &a.count)) throw format_error("shape product overflows");
+        *this = AnyArray(a, std::move(owner));
+    }
+
+    /// Decodes from a parsed payload (used by `AnyArrayCodec`).
+    AnyArray(const detail::ArrayPayload& a, SegmentPtr owner) : shape_(a.shape), data_(a.data), owner_(std::move(owner)) {
+        const auto dt = a.dtype.size() <= dtype_.size() ? parse_dtype(a.dtype) : std::nullopt;
+        if (!dt) throw format_error("unknown or malformed dtype '" + printable(a.dtype) + "'");
+        info_ = *dt;
+        detail::check_array_size(a, info_.itemsize);
+        dtype_size_ = static_cast<unsigned char>(a.dtype.size());
+        std::copy(a.dtype.begin(), a.dtype.end(), dtype_.begin());
+    }
+
+    /// numpy's `dtype.str`, e.g. "<f8".
+    [[nodiscard]] std::string_view dtype() const noexcept { return {dtype_.data(), dtype_size_}; }
+    /// The dtype, parsed.
+    [[nodiscard]] const DType& dtype_info() const noexcept { return info_; }
+    [[nodiscard]] const shape_type& shape() const noexcept { return shape_; }
+    [[nodiscard]] std::size_t dimension() const noexcept { return shape_.size(); }
+    /// Number of elements.
+    [[nodiscard]] std::size_t size() const noexcept { return info_.itemsize ? data_.size() / info_.itemsize : 0; }
+    /// The elements' bytes, C order, in the stored byte order.
+    [[nodiscard]] std::span<const std::byte> bytes() const noexcept { return data_; }
+    [[nodiscard]] const SegmentPtr& owner() const noexcept { return owner_; }
+
+    /// True when the stored dtype is `T`'s in native byte order.
+    template <Element T>
+    [[nodiscard]] bool is() const noexcept {
+        return dtype() == dtype_of<T>;
+    }
+    /// True when `as<T>()` would succeed: dtype matches and the data is aligned for `T`.
+    template <Element T>
+    [[nodiscard]] bool is_viewable_as() const noexcept {
+        return is<T>() && reinterpret_cast<std::uintptr_t>(data_.data()) % alignof(T) == 0;
+    }
+
+    /// A zero-copy view as `T`. Throws `codec_mismatch` if the dtype is not `T`'s
+    /// (including `T` in the other byte order) and `format_error` if the data is
+    /// misaligned; never copies.
+    template <Element T>
+    [[nodiscard]] ArrayView<T> as() const {
+        if (!is<T>()) throw codec_mismatch(mismatch_text<T>());
+        return detail::view_array<T>(payload(), owner_);
+    }
+
+    /// A copy as `T`, from `T`'s dtype in either byte order, at any alignment.
+    template <Element T>
+    [[nodiscard]] xt::xarray<T> copy_as() const {
+        constexpr auto want = *parse_dtype(dtype_of<T>);
+        if (info_.kind != want.kind || info_.itemsize != want.itemsize) throw codec_mismatch(mismatch_text<T>());
+        xt::xarray<T> out = xt::xarray<T>::from_shape(shape_);
+        if (!data_.empty()) std::memcpy(out.data(), data_.data(), data_.size());
+        if (!info_.is_native()) {
+            // complex numbers swap each of their two parts
+            const std::size_t part = want.kind == 'c' ? sizeof(T) / 2 : sizeof(T);
+            auto* b = reinterpret_cast<unsigned char*>(out.data());
+            for (std::size_t i = 0; i < data_.size(); i += part) std::reverse(b + i, b + i + part);
+        }
+        if constexpr (std::is_same_v<T, bool>) {
+            for (std::byte b : data_)
+                if (static_cast<unsigned char>(b) > 1) throw format_error("bool array holds a byte other than 0 or 1");
+        }
+        return out;
+    }
+
+private:
+    [[nodiscard]] detail::ArrayPayload payload() const { return {dtype(), shape_, size(), data_}; }
+
+    template <Element T>
+    [[nodiscard]] std::string mismatch_text() const {
+        std::string s = "stored dtype '" + std::string(dtype()) + "', requested '" + std::string(dtype_of<T>) + "'";
+        if (!info_.is_native() && parse_dtype(dtype_of<T>)->kind == info_.kind)
+            s += " (stored in the other byte order: use copy_as() to convert)";
+        return s;
+    }
+
+    static std::string printable(std::string_view s) {
+        std::string out;
+        for (char c : s) out += (c >= 0x20 && c < 0x7f) ? c : '?';
+        return out;
+    }
+
+    std::array<char, max_dtype_size> dtype_{};
+    unsigned char dtype_size_ = 0;
+    DType info_;
+    shape_type shape_;
+    std::span<const std::byte> data_;
+    SegmentPtr owner_;
+};
+
+/// Reads any "ndarray" channel (any dtype, also varying per record) as `AnyArray`;
+/// writes `AnyArray`s and any xtensor expression of an `Element` type.
+class AnyArrayCodec {
+public:
+    using value_type = AnyArray;
+
+    [[nodiscard]] CodecDescriptor descriptor() const { return {"ndarray", {}}; }
+
+    [[nodiscard]] std::string mismatch(const CodecDescriptor& stored) const {
+        return stored.name == "ndarray" ? std::string{} : codec_kind_mismatch(stored, descriptor());
+    }
+
+    [[nodiscard]] value_type decode(std::span<const std::byte> payload, const SegmentPtr& owner) const {
+        return AnyArray(detail::parse_array_payload(payload), owner);
+    }
+
+    [[nodiscard]] Payload encode(const AnyArray& a, EncodeScratch& scratch) const {
+        detail::write_array_head(scratch.head, a.dtype(), a.shape());
+        const std::size_t itemsize = a.dtype_info().itemsize;
+        const std::size_t element_alignment = std::min<std::size_t>(itemsize & (~itemsize + 1), 8);
+        return {scratch.head, a.bytes(), detail::array_data_alignment(a.bytes().size(), element_alignment)};
+    }
+
+    template <class E>
+        requires detail::is_xexpression_v<E> && Element<typename E::value_type>
+    [[nodiscard]] Payload encode(const E& e, EncodeScratch& scratch) const {
+        return NdArrayCodec<typename E::value_type>{}.encode(e, scratch);
+    }
+};
+
+static_assert(Codec<AnyArrayCodec>);
+static_assert(CodecFor<AnyArrayCodec, AnyArray>);
+
+}  // namespace tinman

@@ -1,0 +1,48 @@
+#pragma once
+/// @file
+/// Channel names and the file each one lives in; a name can never reach outside its log directory.
+
+#include <filesystem>
+#include <string>
+#include <string_view>
+
+#include "error.hpp"
+#include "format.hpp"
+
+namespace tinman {
+
+/// Longest channel name in bytes: leaves room under NAME_MAX (255) for the suffix and temporary names.
+inline constexpr std::size_t max_channel_name_size = 200;
+
+/// Why `name` is not a valid channel name, or an empty string if it is.
+/// A name is 1..200 bytes with no '/', '\\', NUL or control character, no "..", and no leading '.'.
+[[nodiscard]] inline std::string channel_name_problem(std::string_view name) {
+    if (name.empty()) return "is empty";
+    if (name.size() > max_channel_name_size)
+        return "is longer than " + std::to_string(max_channel_name_size) + " bytes";
+    if (name.front() == '.') return "starts with '.'";
+    if (name.find("..") != std::string_view::npos) return "contains \"..\"";
+    for (char c : name) {
+        if (c == '/' || c == '\\') return "contains a path separator";
+        if (c == '\0') return "contains a NUL byte";
+        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) return "contains a control character";
+    }
+    return {};
+}
+
+/// Throws `channel_error` unless `name` is a valid channel name.
+inline void validate_channel_name(std::string_view name) {
+    if (auto problem = channel_name_problem(name); !problem.empty()) {
+        std::string shown;
+        for (char c : name) shown += (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) ? '?' : c;
+        throw channel_error("invalid channel name '" + shown + "': " + problem);
+    }
+}
+
+/// The file of channel `name` in log directory `dir` (the name is validated).
+[[nodiscard]] inline std::filesystem::path channel_path(const std::filesystem::path& dir, std::string_view name) {
+    validate_channel_name(name);
+    return dir / (std::string(name) + std::string(format::channel_suffix));
+}
+
+}  // namespace tinman

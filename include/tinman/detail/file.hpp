@@ -1,0 +1,67 @@
+#pragma once
+/// @file
+/// A file descriptor that closes itself, and the few POSIX calls built on it.
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <utility>
+
+#include "../error.hpp"
+
+namespace tinman::detail {
+
+/// Owns a file descriptor; closing is explicit (`close()` reports) or in the destructor (silent).
+class FileHandle {
+public:
+    FileHandle() = default;
+    explicit FileHandle(int fd) noexcept : fd_(fd) {}
+    FileHandle(FileHandle&& o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
+    FileHandle& operator=(FileHandle&& o) noexcept {
+        if (this != &o) {
+            reset();
+            fd_ = std::exchange(o.fd_, -1);
+        }
+        return *this;
+    }
+    FileHandle(const FileHandle&) = delete;
+    FileHandle& operator=(const FileHandle&) = delete;
+    ~FileHandle() { reset(); }
+
+    [[nodiscard]] int get() const noexcept { return fd_; }
+    [[nodiscard]] explicit operator bool() const noexcept { return fd_ >= 0; }
+
+    /// Closes the descriptor, returning the errno of a failed close (0 on success).
+    int close() noexcept {
+        if (fd_ < 0) return 0;
+        const int rc = ::close(std::exchange(fd_, -1));
+        return rc == 0 ? 0 : errno;
+    }
+    void reset() noexcept { (void)close(); }
+
+private:
+    int fd_ = -1;
+};
+
+[[noreturn]] inline void throw_errno(const std::string& what, int code = errno) { throw io_error(what, code); }
+
+/// Opens `path` for reading without following a symlink in its place.
+[[nodiscard]] inline FileHandle open_read_only(const std::filesystem::path& path) {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0) throw_errno("cannot open '" + path.string() + "'");
+    return FileHandle{fd};
+}
+
+[[nodiscard]] inline std::uint64_t file_size(int fd, const std::filesystem::path& path) {
+    struct stat st {};
+    if (::fstat(fd, &st) != 0) throw_errno("cannot stat '" + path.string() + "'");
+    if (!S_ISREG(st.st_mode)) throw channel_error("'" + path.string() + "' is not a regular file");
+    return static_cast<std::uint64_t>(st.st_size);
+}
+
+}  // namespace tinman::detail

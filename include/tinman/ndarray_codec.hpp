@@ -1,0 +1,132 @@
+#pragma once
+/// @file
+/// Layer 4: `NdArrayCodec<T>`, n-d arrays of one element type. Reading hands back
+/// a read-only xtensor adaptor over the mapped file: O(1), no copy.
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <type_traits>
+
+#include "codec.hpp"
+#include "detail/ndarray_payload.hpp"
+#include "dtype.hpp"
+
+namespace tinman {
+
+/// A read-only n-d array over memory owned by `SegmentPtr` (usually a mapped
+/// channel file): an `xt::xarray_adaptor` over `const T*`, row-major. Copying it
+/// copies the shape and shares the memory; the mapping stays alive as long as
+/// any copy does. Writing through it does not compile.
+template <Element T>
+using ArrayView = xt::xarray_adaptor<xt::xbuffer_adaptor<const T*, xt::smart_ownership, SegmentPtr>,
+                                     xt::layout_type::row_major, shape_type>;
+
+namespace detail {
+
+/// Checks a payload holds a `T` array that can be viewed in place, then views it.
+template <Element T>
+[[nodiscard]] ArrayView<T> view_array(const ArrayPayload& a, const SegmentPtr& owner) {
+    check_array_size(a, sizeof(T));
+    const auto* data = a.data.data();
+    if (reinterpret_cast<std::uintptr_t>(data) % alignof(T) != 0)
+        throw format_error("array data is not aligned to " + std::to_string(alignof(T)) +
+                           " bytes, so it cannot be viewed in place; read it with AnyArrayCodec and copy_as()");
+    if constexpr (std::is_same_v<T, bool>) {  // any byte but 0 or 1 would be an invalid bool
+        for (std::byte b : a.data)
+            if (static_cast<unsigned char>(b) > 1) throw format_error("bool array holds a byte other than 0 or 1");
+    }
+    using buffer = xt::xbuffer_adaptor<const T*, xt::smart_ownership, SegmentPtr>;
+    return ArrayView<T>(buffer(reinterpret_cast<const T*>(data), a.count, owner), a.shape);
+}
+
+template <class E>
+inline constexpr bool is_xexpression_v = xt::is_xexpression<E>::value;
+
+/// Where `e` keeps its elements, if they are contiguous and in C order; nullptr otherwise.
+template <class T, class E>
+[[nodiscard]] const T* c_order_data(const E& e) {
+    if constexpr (xt::has_data_interface<E>::value && requires { e.data_offset(); e.strides(); }) {
+        std::ptrdiff_t expected = 1;
+        const auto& shape = e.shape();
+        const auto& strides = e.strides();
+        for (std::size_t i = shape.size(); i-- > 0;) {
+            if (shape[i] != 1 && static_cast<std::ptrdiff_t>(strides[i]) != expected) return nullptr;
+            expected *= static_cast<std::ptrdiff_t>(shape[i]);
+        }
+        return e.data() + e.data_offset();
+    } else {
+        return nullptr;
+    }
+}
+
+}  // namespace detail
+
+/// Stores n-d arrays of element type `T` as the Python NumpyArrayCodec does,
+/// with the element data 64-byte aligned in the file.
+///
+/// Writes any xtensor expression whose `value_type` is `T` (containers, fixed
+/// tensors, views, adaptors, lazy expressions; any layout), in C order, and
+/// plain `T` values as 0-d arrays. Contiguous row-major input is written from
+/// its own memory; anything else is evaluated into reused scratch memory.
+/// Reads `ArrayView<T>`; the stored dtype must be exactly `dtype_of<T>`.
+template <Element T>
+class NdArrayCodec {
+public:
+    using value_type = ArrayView<T>;
+    using element_type = T;
+
+    [[nodiscard]] CodecDescriptor descriptor() const { return {"ndarray", {{"dtype", std::string(dtype_of<T>)}}}; }
+
+    [[nodiscard]] std::string mismatch(const CodecDescriptor& stored) const {
+        if (stored.name != "ndarray") return codec_kind_mismatch(stored, descriptor());
+        if (auto dt = stored.param("dtype"); dt && *dt != dtype_of<T>) return dtype_mismatch(*dt);
+        return {};
+    }
+
+    [[nodiscard]] value_type decode(std::span<const std::byte> payload, const SegmentPtr& owner) const {
+        const auto a = detail::parse_array_payload(payload);
+        if (a.dtype != dtype_of<T>) throw codec_mismatch(dtype_mismatch(a.dtype));
+        return detail::view_array<T>(a, owner);
+    }
+
+    template <class E>
+        requires detail::is_xexpression_v<E>
+    [[nodiscard]] Payload encode(const E& e, EncodeScratch& scratch) const {
+        static_assert(std::is_same_v<typename E::value_type, T>,
+                      "NdArrayCodec<T> stores expressions whose value_type is T; convert with xt::cast<T>(...)");
+        detail::write_array_head(scratch.head, dtype_of<T>, e.shape());
+        const std::size_t n = static_cast<std::size_t>(e.size());
+        const T* data = detail::c_order_data<T>(e);
+        if (data == nullptr && n != 0) {
+            scratch.body.resize(n * sizeof(T));
+            auto out = xt::adapt(reinterpret_cast<T*>(scratch.body.data()), n, xt::no_ownership(), e.shape());
+            xt::noalias(out) = e;
+            data = reinterpret_cast<const T*>(scratch.body.data());
+        }
+        return payload(scratch, data, n);
+    }
+
+    /// A single value, stored as a 0-d array.
+    [[nodiscard]] Payload encode(const T& value, EncodeScratch& scratch) const {
+        detail::write_array_head(scratch.head, dtype_of<T>, std::array<std::size_t, 0>{});
+        return payload(scratch, &value, 1);
+    }
+
+private:
+    static Payload payload(const EncodeScratch& scratch, const T* data, std::size_t n) {
+        const std::size_t nbytes = n * sizeof(T);
+        return {scratch.head, {reinterpret_cast<const std::byte*>(data), nbytes},
+                detail::array_data_alignment(nbytes, alignof(T))};
+    }
+
+    static std::string dtype_mismatch(std::string_view stored) {
+        return "stored dtype '" + std::string(stored) + "', requested '" + std::string(dtype_of<T>) + "'";
+    }
+};
+
+static_assert(Codec<NdArrayCodec<double>>);
+static_assert(CodecFor<NdArrayCodec<double>, xt::xarray<double>>);
+static_assert(CodecFor<NdArrayCodec<double>, double>);
+
+}  // namespace tinman
