@@ -28,10 +28,9 @@ public:
     /// write records of a dtype chosen at run time. Throws `format_error` when the
     /// dtype is not a valid numpy dtype string or the size does not match.
     AnyArray(std::string_view dtype, shape_type shape, std::span<const std::byte> bytes, SegmentPtr owner = nullptr) {
-        detail::ArrayPayload a{dtype, std::move(shape), 1, bytes};
-        for (auto d : a.shape)
-            if (__builtin_mul_overflow(a.count, d, &a.count)) throw format_error("shape product overflows");
-        *this = AnyArray(a, std::move(owner));
+        const bool empty = std::find(shape.begin(), shape.end(), std::size_t{0}) != shape.end();
+        const std::size_t count = empty ? 0 : detail::checked_product(shape);
+        *this = AnyArray(detail::ArrayPayload{dtype, std::move(shape), count, bytes}, std::move(owner));
     }
 
     /// Decodes from a parsed payload (used by `AnyArrayCodec`).

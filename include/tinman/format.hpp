@@ -32,9 +32,11 @@
 /// at a file offset aligned as the codec asks (64 bytes for arrays); the payload
 /// itself stays byte-identical to what the codec produced.
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <span>
 #include <string>

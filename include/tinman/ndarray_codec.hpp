@@ -100,7 +100,8 @@ public:
         const T* data = detail::c_order_data<T>(e);
         if (data == nullptr && n != 0) {
             scratch.body.resize(n * sizeof(T));
-            auto out = xt::adapt(reinterpret_cast<T*>(scratch.body.data()), n, xt::no_ownership(), e.shape());
+            const shape_type shape(e.shape().begin(), e.shape().end());
+            auto out = xt::adapt(reinterpret_cast<T*>(scratch.body.data()), n, xt::no_ownership(), shape);
             xt::noalias(out) = e;
             data = reinterpret_cast<const T*>(scratch.body.data());
         }

@@ -35,6 +35,15 @@ struct ArrayPayload {
     std::span<const std::byte> data;
 };
 
+/// The product of `shape`; throws `format_error` if it overflows.
+template <class Shape>
+[[nodiscard]] std::size_t checked_product(const Shape& shape) {
+    std::size_t n = 1;
+    for (auto d : shape)
+        if (__builtin_mul_overflow(n, static_cast<std::size_t>(d), &n)) throw format_error("shape product overflows");
+    return n;
+}
+
 /// Splits `payload` into dtype, shape and data, checking every length against the
 /// payload before using it; allocates nothing proportional to a claimed size.
 [[nodiscard]] inline ArrayPayload parse_array_payload(std::span<const std::byte> p) {
@@ -54,13 +63,14 @@ struct ArrayPayload {
     const std::size_t data_offset = 8 + std::size_t{dlen} + 8 * std::size_t{ndim};
     need(data_offset, "shape");
     a.shape.resize(ndim);
-    bool overflow = false;
+    bool empty = false;
     for (std::uint32_t i = 0; i < ndim; ++i) {
         const std::uint64_t d = load_le<std::uint64_t>(p.data() + 8 + dlen + 8 * std::size_t{i});
+        if (d > SIZE_MAX) throw format_error("dimension " + std::to_string(d) + " is too large");
         a.shape[i] = static_cast<std::size_t>(d);
-        overflow |= d > SIZE_MAX || __builtin_mul_overflow(a.count, static_cast<std::size_t>(d), &a.count);
+        empty |= d == 0;
     }
-    if (overflow && a.count != 0) throw format_error("shape product overflows");
+    a.count = empty ? 0 : checked_product(a.shape);
     a.data = p.subspan(data_offset);
     return a;
 }

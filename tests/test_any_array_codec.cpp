@@ -1,0 +1,84 @@
+#include <doctest/doctest.h>
+
+#include <tinman.hpp>
+
+#include "test_support.hpp"
+
+using namespace tinman;
+using test::TempDir;
+
+namespace {
+std::vector<std::byte> big_endian_doubles(std::initializer_list<double> values) {
+    std::vector<std::byte> out;
+    for (double v : values) {
+        std::uint64_t bits;
+        std::memcpy(&bits, &v, 8);
+        for (int k = 7; k >= 0; --k) out.push_back(static_cast<std::byte>(bits >> (8 * k)));
+    }
+    return out;
+}
+}  // namespace
+
+TEST_CASE("AnyArrayCodec: dtype, shape and bytes of records of any dtype") {
+    TempDir dir;
+    const auto be = big_endian_doubles({1.5, -2.0, 3.25, 4.0, 5.0, 6.0});
+    const std::string text = "helloworld";
+    {
+        ObLogWriter log{dir.path()};
+        auto w = log.get_writer("any", AnyArrayCodec{});
+        w(xt::xarray<float>{{1.f, 2.f}, {3.f, 4.f}});
+        w(AnyArray(">f8", {2, 3}, be));
+        w(AnyArray("|S5", {2}, std::as_bytes(std::span{text.data(), text.size()})));
+        w(xt::xarray<std::uint8_t>{7, 8, 9});
+    }
+    ObLogReader reader{dir.path()};
+    CHECK(reader.codec("any") == CodecDescriptor{"ndarray", {}});
+    std::vector<AnyArray> records;
+    for (auto&& [t, a] : reader.read_channel<AnyArrayCodec>("any")) records.push_back(a);
+    REQUIRE(records.size() == 4);
+
+    const auto& f = records[0];
+    CHECK(f.dtype() == "<f4");
+    CHECK(f.shape() == shape_type{2, 2});
+    CHECK(f.size() == 4);
+    CHECK(f.bytes().size() == 16);
+    CHECK(f.is<float>());
+    CHECK_FALSE(f.is<double>());
+    CHECK(f.as<float>()(1, 0) == 3.f);
+    CHECK(f.owner()->contains(f.as<float>().data()));
+    CHECK_THROWS_AS((void)f.as<double>(), codec_mismatch);
+    CHECK_THROWS_AS((void)f.copy_as<double>(), codec_mismatch);  // copy_as converts byte order, not types
+
+    const auto& b = records[1];
+    CHECK(b.dtype() == ">f8");
+    CHECK_FALSE(b.dtype_info().is_native());
+    CHECK_FALSE(b.is_viewable_as<double>());
+    CHECK_THROWS_WITH_AS((void)b.as<double>(), doctest::Contains("use copy_as()"), codec_mismatch);
+    const xt::xarray<double> converted = b.copy_as<double>();
+    CHECK(converted == xt::xarray<double>{{1.5, -2.0, 3.25}, {4.0, 5.0, 6.0}});
+
+    const auto& s = records[2];
+    CHECK(s.dtype() == "|S5");
+    CHECK(s.size() == 2);
+    CHECK(std::string_view(reinterpret_cast<const char*>(s.bytes().data()), 10) == "helloworld");
+
+    CHECK(records[3].as<std::uint8_t>() == xt::xarray<std::uint8_t>{7, 8, 9});
+    // Typed reading of the same channel checks each record.
+    auto typed = reader.read_channel<NdArrayCodec<float>>("any");
+    CHECK((*typed.begin()).value(0, 1) == 2.f);
+}
+
+TEST_CASE("AnyArrayCodec: complex numbers swap each part when converting byte order") {
+    // numpy: np.array([1+2j], dtype='>c8').tobytes()
+    const unsigned char raw[] = {0x3f, 0x80, 0, 0, 0x40, 0, 0, 0};
+    const AnyArray a(">c8", {1}, std::as_bytes(std::span{raw}));
+    CHECK(a.copy_as<std::complex<float>>()(0) == std::complex<float>(1.f, 2.f));
+}
+
+TEST_CASE("AnyArray: sizes and dtypes are validated when built by hand") {
+    const std::vector<std::byte> eight(8);
+    CHECK_NOTHROW(AnyArray("<f8", {1}, eight));
+    CHECK_THROWS_AS(AnyArray("<f8", {2}, eight), format_error);
+    CHECK_THROWS_AS(AnyArray("float64", {1}, eight), format_error);
+    CHECK_THROWS_AS(AnyArray("|O8", {1}, eight), format_error);
+}

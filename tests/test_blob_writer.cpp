@@ -1,0 +1,248 @@
+#include <doctest/doctest.h>
+
+#include <sys/stat.h>
+
+#include <numeric>
+#include <random>
+
+#include <tinman/blob_writer.hpp>
+
+#include "test_support.hpp"
+
+using namespace tinman;
+using test::TempDir;
+
+namespace {
+
+const CodecDescriptor raw{"bytes", {}};
+
+std::vector<std::byte> pattern(std::size_t n, unsigned seed) {
+    std::vector<std::byte> v(n);
+    for (std::size_t i = 0; i < n; ++i) v[i] = static_cast<std::byte>((i * 131 + seed * 7) & 0xFF);
+    return v;
+}
+
+struct Scanned {
+    std::vector<RecordView> records;
+    ScanStatus status;
+    SegmentPtr segment;
+};
+
+Scanned scan(const std::filesystem::path& file, std::size_t verify = SIZE_MAX) {
+    Scanned s;
+    s.segment = MappedSegment::map(file);
+    const auto h = format::parse_file_header(s.segment->bytes(), file.string());
+    RecordScanner scanner(s.segment->bytes(), h.records_offset, verify);
+    while (auto r = scanner.next()) s.records.push_back(*r);
+    s.status = scanner.status();
+    return s;
+}
+
+bool equal(std::span<const std::byte> a, std::span<const std::byte> b) {
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin());
+}
+
+}  // namespace
+
+TEST_CASE("BlobWriter: records round trip with their timestamps, head/body split and alignment") {
+    TempDir dir;
+    const std::vector<std::size_t> sizes{0, 1, 7, 64, 1000, 40000, 100000, 3, 5 * 1024 * 1024, 12};
+    const std::vector<std::size_t> aligns{1, 8, 64, 4096};
+    const auto head = pattern(19, 99);
+    std::vector<std::vector<std::byte>> bodies;
+    {
+        BlobWriter w(dir.path(), "c", raw);
+        for (std::size_t i = 0; i < sizes.size() * aligns.size(); ++i) {
+            bodies.push_back(pattern(sizes[i % sizes.size()], static_cast<unsigned>(i)));
+            w.append(static_cast<std::int64_t>(i) * 10 - 3, {head, bodies.back(), aligns[i % aligns.size()]});
+        }
+        CHECK(w.records_written() == bodies.size());
+        w.close();
+    }
+    const auto s = scan(dir / "c.tinman");
+    CHECK(s.status.clean());
+    REQUIRE(s.records.size() == bodies.size());
+    for (std::size_t i = 0; i < bodies.size(); ++i) {
+        const auto& r = s.records[i];
+        CHECK(r.index == i);
+        CHECK(r.timestamp == static_cast<std::int64_t>(i) * 10 - 3);
+        CHECK(equal(r.payload.first(head.size()), head));
+        CHECK(equal(r.payload.subspan(head.size()), bodies[i]));
+        const auto body_addr = reinterpret_cast<std::uintptr_t>(r.payload.data() + head.size());
+        CHECK(body_addr % aligns[i % aligns.size()] == 0);
+    }
+}
+
+TEST_CASE("BlobWriter: flush makes records visible; buffered ones are not yet") {
+    TempDir dir;
+    BlobWriter w(dir.path(), "c", raw);
+    const auto body = pattern(100, 1);
+    w.append(1, {{}, body, 8});
+    CHECK(scan(dir / "c.tinman").records.empty());
+    w.flush();
+    CHECK(scan(dir / "c.tinman").records.size() == 1);
+    w.append(2, {{}, pattern(direct_write_min_bytes, 2), 64});  // large: written at once, with what was buffered
+    w.append(3, {{}, body, 8});
+    CHECK(scan(dir / "c.tinman").records.size() == 2);
+    w.close();
+    CHECK(scan(dir / "c.tinman").records.size() == 3);
+    CHECK_THROWS_AS(w.append(4, {{}, body, 8}), channel_error);
+    w.close();  // closing twice is fine
+}
+
+TEST_CASE("BlobWriter: many small records cross buffer boundaries intact") {
+    TempDir dir;
+    std::mt19937 rng(7);
+    std::vector<std::vector<std::byte>> bodies;
+    {
+        BlobWriter w(dir.path(), "c", raw, OpenMode::create, 1);  // smallest buffer
+        for (int i = 0; i < 5000; ++i) {
+            bodies.push_back(pattern(rng() % 300, static_cast<unsigned>(i)));
+            w.append(i, {{}, bodies.back(), std::size_t{1} << (rng() % 7)});
+        }
+    }
+    const auto s = scan(dir / "c.tinman");
+    CHECK(s.status.clean());
+    REQUIRE(s.records.size() == bodies.size());
+    for (std::size_t i = 0; i < bodies.size(); ++i) CHECK(equal(s.records[i].payload, bodies[i]));
+}
+
+TEST_CASE("BlobWriter: an existing channel is an error unless append or truncate is asked for") {
+    TempDir dir;
+    const auto body = pattern(10, 0);
+    { BlobWriter(dir.path(), "c", raw).append(1, {{}, body, 1}); }
+    CHECK_THROWS_WITH_AS(BlobWriter(dir.path(), "c", raw), doctest::Contains("already exists"), channel_error);
+    CHECK(scan(dir / "c.tinman").records.size() == 1);  // untouched
+
+    SUBCASE("append continues after the last record") {
+        {
+            BlobWriter w(dir.path(), "c", raw, OpenMode::append);
+            CHECK(w.existing_records() == 1);
+            CHECK(w.cut_bytes() == 0);
+            w.append(2, {{}, body, 1});
+        }
+        const auto s = scan(dir / "c.tinman");
+        CHECK(s.status.clean());
+        REQUIRE(s.records.size() == 2);
+        CHECK(s.records[1].timestamp == 2);
+    }
+    SUBCASE("append to a missing channel creates it") {
+        BlobWriter w(dir.path(), "new", raw, OpenMode::append);
+        CHECK(w.existing_records() == 0);
+    }
+    SUBCASE("append with another codec is refused") {
+        CHECK_THROWS_AS(BlobWriter(dir.path(), "c", CodecDescriptor{"ndarray", {}}, OpenMode::append), codec_mismatch);
+    }
+    SUBCASE("truncate replaces the file; a reader's old mapping stays valid") {
+        const auto before = scan(dir / "c.tinman");
+        { BlobWriter(dir.path(), "c", raw, OpenMode::truncate).append(9, {{}, pattern(5, 5), 1}); }
+        const auto after = scan(dir / "c.tinman");
+        REQUIRE(after.records.size() == 1);
+        CHECK(after.records[0].timestamp == 9);
+        CHECK(equal(before.records[0].payload, body));  // the old inode is still mapped and intact
+    }
+}
+
+TEST_CASE("BlobWriter: a channel has one writer at a time") {
+    TempDir dir;
+    BlobWriter first(dir.path(), "c", raw);
+    CHECK_THROWS_WITH_AS(BlobWriter(dir.path(), "c", raw, OpenMode::append), doctest::Contains("already has a writer"),
+                         channel_error);
+    CHECK_THROWS_AS(BlobWriter(dir.path(), "c", raw, OpenMode::truncate), channel_error);
+    first.close();
+    BlobWriter second(dir.path(), "c", raw, OpenMode::append);
+    CHECK(second.is_open());
+}
+
+TEST_CASE("BlobWriter: append cuts a torn tail at every possible offset") {
+    TempDir dir;
+    const auto file = dir / "c.tinman";
+    std::vector<std::vector<std::byte>> bodies;
+    {
+        BlobWriter w(dir.path(), "c", raw);
+        for (unsigned i = 0; i < 6; ++i) {
+            bodies.push_back(pattern(i * 37 + (i == 4 ? 50000 : 0), i));  // record 4 is large (direct write)
+            w.append(i, {{}, bodies.back(), 64});
+        }
+    }
+    const auto full = test::read_file(file);
+    std::vector<std::uint64_t> ends;  // file offset where each record ends
+    {
+        const auto s = scan(file);
+        for (const auto& r : s.records)
+            ends.push_back(static_cast<std::uint64_t>(r.payload.data() + r.payload.size() - s.segment->bytes().data()));
+    }
+    const std::uint64_t records_offset = format::parse_file_header(full, "f").records_offset;
+    // Every prefix: whole records survive, a partial one is cut, and appending goes on cleanly.
+    for (std::uint64_t cut = records_offset; cut <= full.size(); cut += (cut > 1000 && cut + 1000 < ends[4]) ? 997 : 1) {
+        CAPTURE(cut);
+        test::write_file(file, std::span(full).first(cut));
+        const auto intact = static_cast<std::uint64_t>(std::count_if(ends.begin(), ends.end(), [&](auto e) { return e <= cut; }));
+        {
+            BlobWriter w(dir.path(), "c", raw, OpenMode::append);
+            CHECK(w.existing_records() == intact);
+            w.append(100, {{}, bodies[0], 64});
+        }
+        const auto s = scan(file);
+        CHECK(s.status.clean());
+        REQUIRE(s.records.size() == intact + 1);
+        for (std::size_t i = 0; i < intact; ++i) CHECK(equal(s.records[i].payload, bodies[i]));
+        CHECK(s.records.back().timestamp == 100);
+    }
+}
+
+TEST_CASE("BlobWriter: append cuts a zero-filled tail but refuses to cut intact records behind damage") {
+    TempDir dir;
+    const auto file = dir / "c.tinman";
+    {
+        BlobWriter w(dir.path(), "c", raw);
+        for (unsigned i = 0; i < 4; ++i) w.append(i, {{}, pattern(100, i), 8});
+    }
+    auto bytes = test::read_file(file);
+    SUBCASE("zeros after the last record, as a power loss can leave") {
+        bytes.resize(bytes.size() + 5000);
+        test::write_file(file, bytes);
+        BlobWriter w(dir.path(), "c", raw, OpenMode::append);
+        CHECK(w.existing_records() == 4);
+        CHECK(w.cut_bytes() == 5000);
+    }
+    SUBCASE("a damaged record in the middle") {
+        const auto s = scan(file);
+        const auto second = s.records[1].offset;
+        bytes[second + 3] ^= std::byte{0x10};
+        test::write_file(file, bytes);
+        CHECK_THROWS_WITH_AS(BlobWriter(dir.path(), "c", raw, OpenMode::append), doctest::Contains("refusing to cut"),
+                             format_error);
+        CHECK(test::read_file(file) == bytes);  // nothing was lost
+    }
+    SUBCASE("a large last record whose payload was never written") {
+        {
+            BlobWriter w(dir.path(), "c", raw, OpenMode::append);
+            w.append(9, {{}, pattern(200000, 9), 64});
+        }
+        auto grown = test::read_file(file);
+        std::fill(grown.end() - 100000, grown.end(), std::byte{0});  // header and size made it, data did not
+        test::write_file(file, grown);
+        BlobWriter w(dir.path(), "c", raw, OpenMode::append);
+        CHECK(w.existing_records() == 4);
+        CHECK(w.size() == bytes.size());
+    }
+}
+
+TEST_CASE("BlobWriter: files are ordinary, and a symlink in a channel's place is never followed") {
+    TempDir dir;
+    { BlobWriter w(dir.path(), "c", raw); }
+    struct stat st {};
+    REQUIRE(::stat((dir / "c.tinman").c_str(), &st) == 0);
+    const mode_t mask = ::umask(0);
+    ::umask(mask);
+    CHECK((st.st_mode & 0777) == (0644 & ~mask));
+
+    test::write_file(dir / "target", std::vector<std::byte>(3, std::byte{1}));
+    std::filesystem::create_symlink(dir / "target", dir / "s.tinman");
+    CHECK_THROWS_AS(BlobWriter(dir.path(), "s", raw), channel_error);
+    CHECK_THROWS_AS(BlobWriter(dir.path(), "s", raw, OpenMode::append), io_error);
+    CHECK_THROWS_AS(BlobWriter(dir.path(), "s", raw, OpenMode::truncate), io_error);
+    CHECK(test::read_file(dir / "target") == std::vector<std::byte>(3, std::byte{1}));
+    CHECK(std::filesystem::is_symlink(dir / "s.tinman"));
+}

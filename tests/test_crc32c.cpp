@@ -1,0 +1,35 @@
+#include <doctest/doctest.h>
+
+#include <random>
+#include <string_view>
+#include <vector>
+
+#include <tinman/crc32c.hpp>
+
+namespace {
+std::span<const std::byte> bytes(std::string_view s) { return std::as_bytes(std::span{s.data(), s.size()}); }
+}  // namespace
+
+TEST_CASE("crc32c: known values") {
+    CHECK(tinman::crc32c(bytes("")) == 0u);
+    CHECK(tinman::crc32c(bytes("123456789")) == 0xE3069283u);
+    const std::vector<std::byte> zeros(32, std::byte{0}), ones(32, std::byte{0xFF});
+    CHECK(tinman::crc32c(zeros) == 0x8A9136AAu);  // RFC 3720, B.4
+    CHECK(tinman::crc32c(ones) == 0x62A8AB43u);
+}
+
+TEST_CASE("crc32c: hardware and table agree, and extending equals one pass") {
+    std::mt19937_64 rng(42);
+    std::vector<std::byte> data(4096 + 17);
+    for (auto& b : data) b = static_cast<std::byte>(rng());
+    for (std::size_t offset : {0, 1, 3, 7}) {
+        for (std::size_t n : {0, 1, 7, 8, 9, 63, 64, 65, 1000, 4096}) {
+            const auto part = std::span<const std::byte>(data).subspan(offset, n);
+            const auto sw = ~tinman::detail::crc32c_update_sw(~0u, part.data(), part.size());
+            CHECK(tinman::crc32c(part) == sw);
+            const std::size_t cut = n / 3;
+            CHECK(tinman::crc32c(part.subspan(cut), tinman::crc32c(part.first(cut))) == sw);
+        }
+    }
+    MESSAGE("crc32c runs in " << (tinman::crc32c_is_hardware() ? "hardware" : "software"));
+}

@@ -1,0 +1,244 @@
+#include <doctest/doctest.h>
+
+#include <complex>
+#include <cstring>
+#include <vector>
+
+#include <tinman.hpp>
+#if __has_include(<xtensor/containers/xfixed.hpp>)
+#include <xtensor/containers/xfixed.hpp>
+#include <xtensor/containers/xtensor.hpp>
+#include <xtensor/views/xview.hpp>
+#include <xtensor/views/xstrided_view.hpp>
+#include <xtensor/core/xmath.hpp>
+#else
+#include <xtensor/xfixed.hpp>
+#include <xtensor/xmath.hpp>
+#include <xtensor/xstrided_view.hpp>
+#include <xtensor/xtensor.hpp>
+#include <xtensor/xview.hpp>
+#endif
+
+#include "test_support.hpp"
+
+using namespace tinman;
+using test::TempDir;
+
+namespace {
+
+template <class T>
+T value_at(std::size_t i) {
+    if constexpr (std::is_same_v<T, bool>) return i % 3 == 0;
+    else if constexpr (std::is_same_v<T, float16>) return float16(static_cast<float>(i) * 0.25f - 3.0f);
+    else if constexpr (std::is_same_v<T, std::complex<float>> || std::is_same_v<T, std::complex<double>>)
+        return T(static_cast<typename T::value_type>(i), static_cast<typename T::value_type>(i) * -0.5f);
+    else if constexpr (std::is_floating_point_v<T>) return static_cast<T>(i) * T(0.5) - T(7);
+    else return static_cast<T>(i * 7 + 3);
+}
+
+template <class T>
+xt::xarray<T> make_array(const shape_type& shape) {
+    xt::xarray<T> a = xt::xarray<T>::from_shape(shape);
+    for (std::size_t i = 0; i < a.size(); ++i) a.data()[i] = value_at<T>(i);
+    return a;
+}
+
+/// Same shape and the same element bytes (exact, also for float16 and NaN-free floats).
+template <class A, class B>
+bool same_array(const A& a, const B& b) {
+    if (a.dimension() != b.dimension() || !std::equal(a.shape().begin(), a.shape().end(), b.shape().begin()))
+        return false;
+    using T = typename A::value_type;
+    xt::xarray<T> ca = a, cb = b;  // C order
+    return ca.size() == cb.size() && std::memcmp(ca.data(), cb.data(), ca.size() * sizeof(T)) == 0;
+}
+
+const std::vector<shape_type> shapes{{}, {5}, {0}, {3, 4}, {0, 3}, {2, 3, 4}, {2, 1, 3, 2}, {2, 0, 3, 1}, {1, 70}};
+
+// An array view is read-only: element and data writes are ill-formed.
+template <class A>
+concept element_assignable = requires(A& a) { a(0) = a(0); };
+template <class A>
+concept data_writable = requires(A& a) { *a.data() = *a.data(); };
+static_assert(!element_assignable<ArrayView<double>>);
+static_assert(!data_writable<ArrayView<double>>);
+static_assert(!element_assignable<ArrayView<std::int32_t>>);
+static_assert(std::is_same_v<decltype(std::declval<ArrayView<float>&>().data()), const float*>);
+
+}  // namespace
+
+TEST_CASE_TEMPLATE("NdArrayCodec: round trip of every element type and rank 0..4, zero-copy and aligned", T, bool,
+                   std::int8_t, std::int16_t, std::int32_t, std::int64_t, std::uint8_t, std::uint16_t, std::uint32_t,
+                   std::uint64_t, float16, float, double, std::complex<float>, std::complex<double>) {
+    TempDir dir;
+    std::vector<xt::xarray<T>> written;
+    {
+        ObLogWriter log{dir.path()};
+        auto write = log.get_writer("a", NdArrayCodec<T>{});
+        for (const auto& shape : shapes) {
+            written.push_back(make_array<T>(shape));
+            write(written.back());
+        }
+    }
+    ObLogReader reader{dir.path()};
+    CHECK(reader.codec("a") == CodecDescriptor{"ndarray", {{"dtype", std::string(dtype_of<T>)}}});
+    auto channel = reader.read_channel<NdArrayCodec<T>>("a");
+    std::size_t i = 0;
+    for (auto&& [timestamp, arr] : channel) {
+        REQUIRE(i < written.size());
+        CAPTURE(i);
+        CHECK(timestamp > 0);
+        CHECK(same_array(arr, written[i]));
+        CHECK(arr.size() == written[i].size());
+        if (arr.size() > 0) {
+            CHECK(channel.segment()->contains(arr.data()));  // a view into the mapping, not a copy
+            const std::size_t nbytes = arr.size() * sizeof(T);
+            const auto address = reinterpret_cast<std::uintptr_t>(arr.data());
+            CHECK(address % (nbytes >= 64 ? 64 : alignof(T)) == 0);
+        }
+        ++i;
+    }
+    CHECK(i == written.size());
+    CHECK(channel.status().clean());
+}
+
+TEST_CASE("NdArrayCodec: views, column-major, fixed, strided, lazy and scalar inputs are stored in C order") {
+    TempDir dir;
+    xt::xarray<double> base = make_array<double>({4, 6});
+    xt::xarray<double, xt::layout_type::column_major> colmajor = base;
+    xt::xtensor_fixed<double, xt::xshape<2, 3>> fixed = {{1, 2, 3}, {4, 5, 6}};
+    xt::xtensor<double, 2> tensor = base;
+    std::vector<double> storage(24);
+    for (std::size_t k = 0; k < storage.size(); ++k) storage[k] = double(k);
+    std::vector<xt::xarray<double>> expected;
+    {
+        ObLogWriter log{dir.path()};
+        auto write = log.get_writer("v", NdArrayCodec<double>{});
+        auto put = [&](const auto& e) {
+            write(e);
+            expected.emplace_back(e);
+        };
+        put(base);
+        put(colmajor);
+        put(fixed);
+        put(tensor);
+        put(xt::view(base, xt::range(1, 3), xt::all()));               // contiguous rows
+        put(xt::view(base, xt::all(), xt::range(1, 5, 2)));            // strided columns
+        put(xt::transpose(base));                                      // reversed strides
+        put(xt::view(base, xt::range(3, xt::placeholders::_, -1), 2));  // negative step
+        put(xt::adapt(storage, std::vector<std::size_t>{2, 3, 4}));
+        put(base * 2.0 + 1.0);                                         // lazy expression
+        put(xt::strided_view(base, {xt::range(0, 4, 3), xt::all()}));
+        write(42.5);  // a scalar: a 0-d array
+        expected.emplace_back(xt::xarray<double>(42.5));
+    }
+    ObLogReader reader{dir.path()};
+    std::size_t i = 0;
+    for (auto&& [t, arr] : reader.read_channel<NdArrayCodec<double>>("v")) {
+        CAPTURE(i);
+        REQUIRE(i < expected.size());
+        CHECK(same_array(arr, expected[i]));
+        ++i;
+    }
+    CHECK(i == expected.size());
+}
+
+TEST_CASE("NdArrayCodec: the payload is exactly the seed's layout") {
+    const xt::xarray<std::int16_t> a = {{1, -2, 3}, {4, 5, -6}};
+    EncodeScratch scratch;
+    const auto p = NdArrayCodec<std::int16_t>{}.encode(a, scratch);
+    std::vector<std::byte> payload(p.head.begin(), p.head.end());
+    payload.insert(payload.end(), p.body.begin(), p.body.end());
+    const unsigned char expected[] = {3, 0, 0, 0, '<', 'i', '2', 2, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0,
+                                      0, 0, 0, 0, 1, 0, 0xFE, 0xFF, 3, 0, 4, 0, 5, 0, 0xFA, 0xFF};
+    REQUIRE(payload.size() == sizeof expected);
+    CHECK(std::memcmp(payload.data(), expected, sizeof expected) == 0);
+    CHECK(p.body.data() == reinterpret_cast<const std::byte*>(a.data()));  // contiguous input: no copy
+    CHECK(p.body_alignment == 2);  // 12 bytes of data: element alignment
+}
+
+TEST_CASE("NdArrayCodec: reading another dtype names the channel, stored and requested dtypes") {
+    TempDir dir;
+    {
+        ObLogWriter log{dir.path()};
+        auto w = log.get_writer("sensor_data", NdArrayCodec<double>{});
+        w(xt::xarray<double>{1.0});
+        auto any = log.get_writer("mixed", AnyArrayCodec{});
+        any(xt::xarray<double>{1.0});
+        any(xt::xarray<float>{2.0f});
+    }
+    ObLogReader reader{dir.path()};
+    const std::string message =
+        "cannot read channel 'sensor_data' in '" + dir.path().string() + "': stored dtype '<f8', requested '<f4'";
+    CHECK_THROWS_WITH_AS((void)reader.read_channel<NdArrayCodec<float>>("sensor_data"), message.c_str(),
+                         codec_mismatch);
+    CHECK_THROWS_AS((void)reader.read_channel<BytesCodec>("sensor_data"), codec_mismatch);
+    // A channel of varying dtype: checked record by record.
+    auto mixed = reader.read_channel<NdArrayCodec<double>>("mixed");
+    auto it = mixed.begin();
+    CHECK((*it).value(0) == 1.0);
+    ++it;
+    CHECK_THROWS_WITH_AS(*it, doctest::Contains("record 1 "), codec_mismatch);
+    CHECK_THROWS_WITH_AS(*it, doctest::Contains("channel 'mixed'"), codec_mismatch);
+    CHECK_THROWS_WITH_AS(*it, doctest::Contains("stored dtype '<f4', requested '<f8'"), codec_mismatch);
+}
+
+TEST_CASE("NdArrayCodec: misaligned or invalid payloads are errors, never views") {
+    const NdArrayCodec<double> codec;
+    EncodeScratch scratch;
+    const xt::xarray<double> a = {1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0};
+    const auto p = codec.encode(a, scratch);
+    // Place the payload so that its data is misaligned by one byte.
+    std::vector<std::byte> buffer(p.head.size() + p.body.size() + 64);
+    std::size_t start = 0;
+    while (reinterpret_cast<std::uintptr_t>(buffer.data() + start + p.head.size()) % 8 != 1) ++start;
+    std::copy(p.head.begin(), p.head.end(), buffer.begin() + static_cast<std::ptrdiff_t>(start));
+    std::copy(p.body.begin(), p.body.end(), buffer.begin() + static_cast<std::ptrdiff_t>(start + p.head.size()));
+    const auto payload = std::span<const std::byte>(buffer).subspan(start, p.head.size() + p.body.size());
+    CHECK_THROWS_WITH_AS((void)codec.decode(payload, nullptr), doctest::Contains("not aligned"), format_error);
+    // The copying path still reads it.
+    const auto copy = AnyArrayCodec{}.decode(payload, nullptr).copy_as<double>();
+    CHECK(copy == a);
+
+    std::vector<std::byte> bools(p.head.size());
+    const xt::xarray<bool> b = {true, false};
+    const auto pb = NdArrayCodec<bool>{}.encode(b, scratch);
+    bools.assign(pb.head.begin(), pb.head.end());
+    bools.push_back(std::byte{1});
+    bools.push_back(std::byte{2});  // not a bool
+    CHECK_THROWS_WITH_AS((void)NdArrayCodec<bool>{}.decode(bools, nullptr), doctest::Contains("bool"), format_error);
+    bools.back() = std::byte{0};
+    CHECK(NdArrayCodec<bool>{}.decode(bools, nullptr) == b);
+}
+
+TEST_CASE("NdArrayCodec: hostile headers are refused without large allocations") {
+    auto payload = [](std::string dtype, std::vector<std::uint64_t> shape, std::size_t data_bytes,
+                      std::uint32_t dlen_override = 0, std::uint32_t ndim_override = 0) {
+        std::vector<std::byte> p(8 + dtype.size() + 8 * shape.size() + data_bytes);
+        detail::store_le<std::uint32_t>(p.data(), dlen_override ? dlen_override : static_cast<std::uint32_t>(dtype.size()));
+        std::memcpy(p.data() + 4, dtype.data(), dtype.size());
+        detail::store_le<std::uint32_t>(p.data() + 4 + dtype.size(),
+                                        ndim_override ? ndim_override : static_cast<std::uint32_t>(shape.size()));
+        for (std::size_t i = 0; i < shape.size(); ++i)
+            detail::store_le<std::uint64_t>(p.data() + 8 + dtype.size() + 8 * i, shape[i]);
+        return p;
+    };
+    const NdArrayCodec<double> codec;
+    auto refuses = [&](const std::vector<std::byte>& p, const char* why) {
+        CAPTURE(why);
+        CHECK_THROWS_WITH_AS((void)codec.decode(p, nullptr), doctest::Contains(why), format_error);
+        CHECK_THROWS_WITH_AS((void)AnyArrayCodec{}.decode(p, nullptr), doctest::Contains(why), format_error);
+    };
+    refuses({}, "too short");
+    refuses(payload("<f8", {2}, 16, 0xFFFFFFFF), "dtype length");
+    refuses(payload("<f8", {2}, 16, 30), "too short");
+    refuses(payload("<f8", {2}, 16, 0, 5'000'000), "ndim 5000000");
+    refuses(payload("<f8", {2}, 16, 0, 40), "too short");
+    refuses(payload("<f8", {1ull << 62, 1ull << 62}, 0), "overflows");
+    refuses(payload("<f8", {1ull << 61}, 8), "array data is 8 bytes");
+    refuses(payload("<f8", {3}, 16), "array data is 16 bytes");
+    CHECK_THROWS_AS((void)codec.decode(payload("<f4", {2}, 8), nullptr), codec_mismatch);
+    CHECK_THROWS_WITH_AS((void)AnyArrayCodec{}.decode(payload("<q9", {2}, 16), nullptr),
+                         doctest::Contains("unknown or malformed dtype '<q9'"), format_error);
+    CHECK_THROWS_AS((void)AnyArrayCodec{}.decode(payload("|O", {2}, 16), nullptr), format_error);
+}

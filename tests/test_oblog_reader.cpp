@@ -1,0 +1,160 @@
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <ranges>
+
+#include <tinman.hpp>
+
+#include "test_support.hpp"
+
+using namespace tinman;
+using test::TempDir;
+
+static_assert(std::ranges::input_range<Channel<NdArrayCodec<double>>>);
+static_assert(std::input_iterator<Channel<NdArrayCodec<double>>::iterator>);
+
+namespace {
+void write_doubles(const std::filesystem::path& dir, const std::string& name, std::size_t records, std::size_t n) {
+    ObLogWriter log{dir};
+    auto w = log.get_writer(name, NdArrayCodec<double>{});
+    for (std::size_t i = 0; i < records; ++i)
+        w(static_cast<std::int64_t>(100 + i), xt::xarray<double>(xt::xarray<double>::shape_type{n}, double(i)));
+}
+}  // namespace
+
+TEST_CASE("ObLogReader: arrays outlive the reader and writer; the mapping goes with the last array") {
+    TempDir dir;
+    write_doubles(dir.path(), "c", 3, 1000);
+    const auto file = dir / "c.tinman";
+    std::optional<ArrayView<double>> last;
+    {
+        std::vector<ArrayView<double>> kept;
+        {
+            ObLogReader reader{dir.path()};
+            for (auto&& [t, a] : reader.read_channel<NdArrayCodec<double>>("c")) kept.push_back(a);
+        }
+        CHECK(test::is_mapped(file));
+        CHECK(kept[2](999) == 2.0);  // still readable
+        last = kept.back();          // copies share the mapping
+    }
+    CHECK(test::is_mapped(file));
+    CHECK((*last)(0) == 2.0);
+    last.reset();
+    CHECK_FALSE(test::is_mapped(file));
+}
+
+TEST_CASE("ObLogReader: channel listing with codecs, counts and time ranges") {
+    TempDir dir;
+    write_doubles(dir.path(), "b", 5, 10);
+    {
+        ObLogWriter log{dir.path()};
+        (void)log.get_writer("a_empty", BytesCodec{});
+    }
+    test::write_file(dir / "notes.txt", std::vector<std::byte>(3));
+    test::write_file(dir / ".c.tinman.123.0.tmp", std::vector<std::byte>(3));
+    ObLogReader reader{dir.path()};
+    CHECK(reader.channel_names() == std::vector<std::string>{"a_empty", "b"});
+    CHECK(reader.has_channel("b"));
+    CHECK_FALSE(reader.has_channel("zz"));
+    const auto infos = reader.channels();
+    REQUIRE(infos.size() == 2);
+    CHECK(infos[0].name == "a_empty");
+    CHECK(infos[0].codec.name == "bytes");
+    CHECK(infos[0].records == 0);
+    CHECK_FALSE(infos[0].first_timestamp);
+    CHECK(infos[1].codec.to_string() == "ndarray(dtype=<f8)");
+    CHECK(infos[1].records == 5);
+    CHECK(infos[1].first_timestamp == 100);
+    CHECK(infos[1].last_timestamp == 104);
+    CHECK(infos[1].status.clean());
+    CHECK(infos[1].file_bytes == std::filesystem::file_size(dir / "b.tinman"));
+    // An empty channel reads as empty.
+    auto empty = reader.read_channel<BytesCodec>("a_empty");
+    CHECK(empty.begin() == empty.end());
+    CHECK(empty.status().clean());
+    CHECK_THROWS_WITH_AS((void)reader.read_channel<BytesCodec>("zz"), doctest::Contains("no channel 'zz'"),
+                         channel_error);
+    CHECK_THROWS_AS(ObLogReader{dir / "missing"}, channel_error);
+}
+
+TEST_CASE("ObLogReader: channels are input ranges for std::ranges algorithms and views") {
+    TempDir dir;
+    write_doubles(dir.path(), "c", 10, 4);
+    ObLogReader reader{dir.path()};
+    auto channel = reader.read_channel<NdArrayCodec<double>>("c");
+    CHECK(std::ranges::count_if(channel, [](const auto& r) { return r.value(0) >= 5.0; }) == 5);
+    auto timestamps = reader.read_channel<NdArrayCodec<double>>("c") |
+                      std::views::transform([](const auto& r) { return r.timestamp; });
+    std::vector<std::int64_t> ts;
+    std::ranges::copy(timestamps, std::back_inserter(ts));
+    CHECK(ts.size() == 10);
+    CHECK(ts.front() == 100);
+    CHECK(ts.back() == 109);
+}
+
+TEST_CASE("ObLogReader: a torn tail is not yielded; strict mode raises") {
+    TempDir dir;
+    write_doubles(dir.path(), "c", 4, 3);
+    const auto file = dir / "c.tinman";
+    std::filesystem::resize_file(file, std::filesystem::file_size(file) - 5);
+    ObLogReader reader{dir.path()};
+    auto channel = reader.read_channel<NdArrayCodec<double>>("c");
+    CHECK(std::ranges::distance(channel) == 3);
+    CHECK(channel.status().stop == ScanStop::torn);
+    CHECK(channel.status().skipped_bytes > 0);
+    auto strict = reader.read_channel<NdArrayCodec<double>>("c", {}, ReadOptions::strict_mode());
+    CHECK_THROWS_WITH_AS((void)std::ranges::distance(strict), doctest::Contains("channel 'c'"), format_error);
+    CHECK(reader.info("c").records == 3);
+}
+
+TEST_CASE("ObLogReader: small payloads are verified on every read, large ones on request") {
+    TempDir dir;
+    write_doubles(dir.path(), "small", 3, 8);       // 64-byte arrays: verified as read
+    write_doubles(dir.path(), "large", 3, 100000);  // 800 kB arrays: verified by strict reads and verify()
+    auto flip_last_byte = [&](const std::string& name) {
+        auto bytes = test::read_file(dir / (name + ".tinman"));
+        bytes.back() ^= std::byte{0x40};
+        test::write_file(dir / (name + ".tinman"), bytes);
+    };
+    flip_last_byte("small");
+    flip_last_byte("large");
+    ObLogReader reader{dir.path()};
+
+    auto small = reader.read_channel<NdArrayCodec<double>>("small");
+    CHECK(std::ranges::distance(small) == 2);
+    CHECK(small.status().stop == ScanStop::corrupt);
+
+    auto large = reader.read_channel<NdArrayCodec<double>>("large");
+    CHECK(std::ranges::distance(large) == 3);  // not verified: decoding stays O(1)
+    CHECK(large.status().clean());
+    auto strict = reader.read_channel<NdArrayCodec<double>>("large", {}, ReadOptions::strict_mode());
+    CHECK_THROWS_WITH_AS((void)std::ranges::distance(strict), doctest::Contains("payload checksum mismatch"),
+                         format_error);
+    const auto verified = reader.verify("large");
+    CHECK(verified.records == 2);
+    CHECK(verified.stop == ScanStop::corrupt);
+    CHECK(reader.verify("small").records == 2);
+}
+
+TEST_CASE("ObLogReader: flushed records of a live writer are visible") {
+    TempDir dir;
+    ObLogWriter log{dir.path()};
+    auto w = log.get_writer("live", NdArrayCodec<double>{});
+    w(1.0);
+    w(2.0);
+    ObLogReader reader{dir.path()};
+    CHECK(std::ranges::distance(reader.read_channel<NdArrayCodec<double>>("live")) == 0);
+    w.flush();
+    CHECK(std::ranges::distance(reader.read_channel<NdArrayCodec<double>>("live")) == 2);
+}
+
+TEST_CASE("ObLogReader: files that are not channels give clear errors") {
+    TempDir dir;
+    test::write_file(dir / "junk.tinman", std::vector<std::byte>(100, std::byte{'x'}));
+    test::write_file(dir / "empty.tinman", {});
+    ObLogReader reader{dir.path()};
+    CHECK_THROWS_WITH_AS((void)reader.read_channel<BytesCodec>("junk"), doctest::Contains("bad magic"), format_error);
+    CHECK_THROWS_WITH_AS((void)reader.read_channel<BytesCodec>("empty"), doctest::Contains("no header"),
+                         format_error);
+    CHECK_THROWS_WITH_AS((void)reader.info("junk"), doctest::Contains("channel 'junk'"), format_error);
+}
