@@ -1,0 +1,27 @@
+// Write 100 arrays to a channel, then read them back as zero-copy views.
+#include <iostream>
+
+#include <tinman.hpp>
+#if __has_include(<xtensor/generators/xrandom.hpp>)
+#include <xtensor/core/xmath.hpp>
+#include <xtensor/generators/xrandom.hpp>
+#else
+#include <xtensor/xmath.hpp>
+#include <xtensor/xrandom.hpp>
+#endif
+
+int main() {
+    {
+        tinman::ObLogWriter log{"logs"};
+        // truncate: start afresh on every run (the default refuses to touch an existing channel)
+        auto write = log.get_writer("sensor_data", tinman::NdArrayCodec<double>{}, tinman::OpenMode::truncate);
+        for (int i = 0; i < 100; ++i) write(xt::random::rand<double>({1000}));
+        log.close();  // or let RAII do it
+    }
+
+    tinman::ObLogReader reader{"logs"};
+    for (auto&& [timestamp, arr] : reader.read_channel<tinman::NdArrayCodec<double>>("sensor_data")) {
+        // arr: a read-only xtensor adaptor over the mapped file; no copy was made
+        std::cout << timestamp << ": " << xt::mean(arr)() << '\n';
+    }
+}
