@@ -25,7 +25,7 @@ SmallLog make_small_log() {
         for (unsigned i = 0; i < 8; ++i) {
             std::vector<std::byte> body(i * 13 + 1);
             for (std::size_t k = 0; k < body.size(); ++k) body[k] = static_cast<std::byte>(i * 31 + k);
-            w.append(1000 + i, {{}, body, i % 2 ? 8 : 64});
+            w.append(1000 + i, {{}, body, i % 2 ? std::size_t{8} : std::size_t{64}});
             log.bodies.push_back(std::move(body));
             log.ends.push_back(w.size());
         }

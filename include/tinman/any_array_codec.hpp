@@ -80,6 +80,7 @@ public:
     [[nodiscard]] xt::xarray<T> copy_as() const {
         constexpr auto want = *parse_dtype(dtype_of<T>);
         if (info_.kind != want.kind || info_.itemsize != want.itemsize) throw codec_mismatch(mismatch_text<T>());
+        if constexpr (std::is_same_v<T, bool>) detail::check_bool_bytes(data_);
         xt::xarray<T> out = xt::xarray<T>::from_shape(shape_);
         if (!data_.empty()) std::memcpy(out.data(), data_.data(), data_.size());
         if (!info_.is_native()) {
@@ -87,10 +88,6 @@ public:
             const std::size_t part = want.kind == 'c' ? sizeof(T) / 2 : sizeof(T);
             auto* b = reinterpret_cast<unsigned char*>(out.data());
             for (std::size_t i = 0; i < data_.size(); i += part) std::reverse(b + i, b + i + part);
-        }
-        if constexpr (std::is_same_v<T, bool>) {
-            for (std::byte b : data_)
-                if (static_cast<unsigned char>(b) > 1) throw format_error("bool array holds a byte other than 0 or 1");
         }
         return out;
     }

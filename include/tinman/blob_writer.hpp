@@ -79,6 +79,8 @@ public:
         const std::size_t head = p.head.size(), body = p.body.size();
         const std::uint64_t start = end_ + used_;
         const std::size_t align = p.body_alignment;
+        if (align == 0 || align > 4096 || (align & (align - 1)) != 0)
+            throw error(where() + ": body alignment " + std::to_string(align) + " is not a power of two up to 4096");
         const std::size_t padding =
             (align - (start + format::record_header_size + head) % align) % align;
         const format::RecordHeader h{timestamp, head + body, static_cast<std::uint32_t>(padding),
@@ -109,7 +111,10 @@ public:
     /// Flushes, then waits until the file's data is on the storage device (`fdatasync`).
     void sync() {
         flush();
-        if (::fdatasync(fd_.get()) != 0) fail("cannot sync", errno);
+        if (::fdatasync(fd_.get()) != 0) {
+            const int code = errno;
+            fail("cannot sync", code);
+        }
     }
 
     /// Flushes and closes the file; reports any failure. Closing twice does nothing.
@@ -280,7 +285,10 @@ private:
             }
         }
         if (intact_end < size) {
-            if (::ftruncate(fd, static_cast<off_t>(intact_end)) != 0) fail("cannot cut the torn tail", errno);
+            if (::ftruncate(fd, static_cast<off_t>(intact_end)) != 0) {
+                const int code = errno;
+                fail("cannot cut the torn tail", code);
+            }
             cut_bytes_ = size - intact_end;
         }
         end_ = intact_end;

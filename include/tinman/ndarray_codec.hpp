@@ -3,8 +3,10 @@
 /// Layer 4: `NdArrayCodec<T>`, n-d arrays of one element type. Reading hands back
 /// a read-only xtensor adaptor over the mapped file: O(1), no copy.
 
+#include <concepts>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <type_traits>
 
@@ -24,6 +26,20 @@ using ArrayView = xt::xarray_adaptor<xt::xbuffer_adaptor<const T*, xt::smart_own
 
 namespace detail {
 
+/// Throws unless every byte is 0 or 1: any other byte read as `bool` is undefined behaviour.
+/// (This makes decoding a bool array O(n), eight bytes per step.)
+inline void check_bool_bytes(std::span<const std::byte> bytes) {
+    std::uint64_t high = 0;
+    std::size_t i = 0;
+    for (; i + 8 <= bytes.size(); i += 8) {
+        std::uint64_t w;
+        std::memcpy(&w, bytes.data() + i, 8);
+        high |= w & 0xFEFEFEFEFEFEFEFEull;
+    }
+    for (; i < bytes.size(); ++i) high |= std::to_integer<std::uint64_t>(bytes[i]) & 0xFEu;
+    if (high) throw format_error("bool array holds a byte other than 0 or 1");
+}
+
 /// Checks a payload holds a `T` array that can be viewed in place, then views it.
 template <Element T>
 [[nodiscard]] ArrayView<T> view_array(const ArrayPayload& a, const SegmentPtr& owner) {
@@ -32,10 +48,7 @@ template <Element T>
     if (reinterpret_cast<std::uintptr_t>(data) % alignof(T) != 0)
         throw format_error("array data is not aligned to " + std::to_string(alignof(T)) +
                            " bytes, so it cannot be viewed in place; read it with AnyArrayCodec and copy_as()");
-    if constexpr (std::is_same_v<T, bool>) {  // any byte but 0 or 1 would be an invalid bool
-        for (std::byte b : a.data)
-            if (static_cast<unsigned char>(b) > 1) throw format_error("bool array holds a byte other than 0 or 1");
-    }
+    if constexpr (std::is_same_v<T, bool>) check_bool_bytes(a.data);
     using buffer = xt::xbuffer_adaptor<const T*, xt::smart_ownership, SegmentPtr>;
     return ArrayView<T>(buffer(reinterpret_cast<const T*>(data), a.count, owner), a.shape);
 }
@@ -108,8 +121,10 @@ public:
         return payload(scratch, data, n);
     }
 
-    /// A single value, stored as a 0-d array.
-    [[nodiscard]] Payload encode(const T& value, EncodeScratch& scratch) const {
+    /// A single value of exactly type `T` (no silent conversion), stored as a 0-d array.
+    template <class V>
+        requires std::same_as<V, T>
+    [[nodiscard]] Payload encode(const V& value, EncodeScratch& scratch) const {
         detail::write_array_head(scratch.head, dtype_of<T>, std::array<std::size_t, 0>{});
         return payload(scratch, &value, 1);
     }
