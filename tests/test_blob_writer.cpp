@@ -73,7 +73,7 @@ TEST_CASE("BlobWriter: records round trip with their timestamps, head/body split
     }
 }
 
-TEST_CASE("BlobWriter: flush makes records visible; buffered ones are not yet") {
+TEST_CASE("BlobWriter: flush makes records visible, buffered ones are not yet") {
     TempDir dir;
     BlobWriter w(dir.path(), "c", raw);
     const auto body = pattern(100, 1);

@@ -79,6 +79,6 @@ TEST_CASE("format: codec descriptors") {
     CHECK_FALSE(format::parse_codec_descriptor("ndarray"));
     CHECK_FALSE(format::parse_codec_descriptor("nd array\n"));
     CHECK_FALSE(format::parse_codec_descriptor("ndarray\nnoequals\n"));
-    CHECK_THROWS_AS(format::encode_codec_descriptor({"bad name", {}}), error);
-    CHECK_THROWS_AS(format::encode_codec_descriptor({"x", {{"k", "multi\nline"}}}), error);
+    CHECK_THROWS_AS((void)format::encode_codec_descriptor({"bad name", {}}), error);
+    CHECK_THROWS_AS((void)format::encode_codec_descriptor({"x", {{"k", "multi\nline"}}}), error);
 }

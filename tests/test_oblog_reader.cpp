@@ -22,7 +22,7 @@ void write_doubles(const std::filesystem::path& dir, const std::string& name, st
 }
 }  // namespace
 
-TEST_CASE("ObLogReader: arrays outlive the reader and writer; the mapping goes with the last array") {
+TEST_CASE("ObLogReader: arrays outlive the reader and writer, the mapping goes with the last array") {
     TempDir dir;
     write_doubles(dir.path(), "c", 3, 1000);
     const auto file = dir / "c.tinman";
@@ -83,16 +83,21 @@ TEST_CASE("ObLogReader: channels are input ranges for std::ranges algorithms and
     ObLogReader reader{dir.path()};
     auto channel = reader.read_channel<NdArrayCodec<double>>("c");
     CHECK(std::ranges::count_if(channel, [](const auto& r) { return r.value(0) >= 5.0; }) == 5);
+    std::vector<std::int64_t> ts;
+#if defined(__clang__) && __clang_major__ < 15
+    // clang 14 cannot compose any input range with libstdc++ 12's views (not even std::views::istream).
+    for (auto&& [t, a] : reader.read_channel<NdArrayCodec<double>>("c")) ts.push_back(t);
+#else
     auto timestamps = reader.read_channel<NdArrayCodec<double>>("c") |
                       std::views::transform([](const auto& r) { return r.timestamp; });
-    std::vector<std::int64_t> ts;
     std::ranges::copy(timestamps, std::back_inserter(ts));
+#endif
     CHECK(ts.size() == 10);
     CHECK(ts.front() == 100);
     CHECK(ts.back() == 109);
 }
 
-TEST_CASE("ObLogReader: a torn tail is not yielded; strict mode raises") {
+TEST_CASE("ObLogReader: a torn tail is not yielded, strict mode raises") {
     TempDir dir;
     write_doubles(dir.path(), "c", 4, 3);
     const auto file = dir / "c.tinman";
