@@ -1,6 +1,9 @@
 #include <doctest/doctest.h>
 
+#include <sys/resource.h>
 #include <sys/stat.h>
+
+#include <csignal>
 
 #include <numeric>
 #include <random>
@@ -245,4 +248,101 @@ TEST_CASE("BlobWriter: files are ordinary, and a symlink in a channel's place is
     CHECK_THROWS_AS(BlobWriter(dir.path(), "s", raw, OpenMode::truncate), io_error);
     CHECK(test::read_file(dir / "target") == std::vector<std::byte>(3, std::byte{1}));
     CHECK(std::filesystem::is_symlink(dir / "s.tinman"));
+}
+
+TEST_CASE("BlobWriter: a head larger than the write buffer is written directly") {
+    TempDir dir;
+    const auto head = pattern(200000, 3), body = pattern(10, 4);
+    {
+        BlobWriter w(dir.path(), "c", raw);
+        w.append(1, {{}, body, 8});
+        w.append(2, {head, body, 8});
+        w.append(3, {{}, body, 8});
+    }
+    const auto s = scan(dir / "c.tinman");
+    CHECK(s.status.clean());
+    REQUIRE(s.records.size() == 3);
+    CHECK(equal(s.records[1].payload.first(head.size()), head));
+    CHECK(equal(s.records[1].payload.subspan(head.size()), body));
+}
+
+namespace {
+/// Limits this process's file size (RLIMIT_FSIZE) for a scope; writes past it fail with EFBIG.
+class FileSizeLimit {
+public:
+    explicit FileSizeLimit(std::uint64_t bytes) {
+        ::getrlimit(RLIMIT_FSIZE, &saved_);
+        old_handler_ = std::signal(SIGXFSZ, SIG_IGN);
+        set(bytes);
+    }
+    void set(std::uint64_t bytes) {
+        rlimit r = saved_;
+        r.rlim_cur = static_cast<rlim_t>(bytes);
+        REQUIRE(::setrlimit(RLIMIT_FSIZE, &r) == 0);
+    }
+    ~FileSizeLimit() {
+        ::setrlimit(RLIMIT_FSIZE, &saved_);
+        std::signal(SIGXFSZ, old_handler_);
+    }
+
+private:
+    rlimit saved_{};
+    void (*old_handler_)(int) = nullptr;
+};
+}  // namespace
+
+TEST_CASE("BlobWriter: a failed write keeps the file a valid log and the writer usable") {
+    TempDir dir;
+    const auto file = dir / "c.tinman";
+    BlobWriter w(dir.path(), "c", raw);
+    for (unsigned i = 0; i < 10; ++i) w.append(i, {{}, pattern(50, i), 8});
+    w.flush();
+    const auto size = std::filesystem::file_size(file);
+    {
+        FileSizeLimit limit(size + 100);
+        for (unsigned i = 10; i < 20; ++i) w.append(i, {{}, pattern(50, i), 8});
+        CHECK_THROWS_WITH_AS(w.flush(), doctest::Contains("they stay buffered"), io_error);
+        // Readers see the intact prefix; nothing is lost.
+        const auto partial = scan(file);
+        CHECK(partial.records.size() >= 10);
+        CHECK(partial.records.size() < 20);
+        CHECK_FALSE(partial.status.clean());
+        limit.set(RLIM_INFINITY);
+        w.flush();  // the retry writes the same bytes again
+        const auto full = scan(file);
+        CHECK(full.status.clean());
+        CHECK(full.records.size() == 20);
+
+        // A large record that does not fit: refused, its partial bytes zeroed; later records follow cleanly.
+        const auto before = std::filesystem::file_size(file);
+        limit.set(before + 5000);
+        CHECK_THROWS_WITH_AS(w.append(20, {{}, pattern(100000, 20), 64}), doctest::Contains("failed"), io_error);
+        const auto after_failure = scan(file);
+        CHECK(after_failure.records.size() == 20);
+        CHECK(after_failure.status.stop == ScanStop::torn);
+        limit.set(RLIM_INFINITY);
+        w.append(21, {{}, pattern(200000, 21), 64});
+        w.flush();
+        const auto resumed = scan(file);
+        CHECK(resumed.status.clean());
+        REQUIRE(resumed.records.size() == 21);
+        CHECK(resumed.records.back().timestamp == 21);
+        CHECK(w.records_written() == 31 - 10);  // the failed record was not appended
+    }
+    {
+        FileSizeLimit limit(std::filesystem::file_size(file));
+        w.append(99, {{}, pattern(50, 99), 8});
+        CHECK_THROWS_WITH_AS(w.close(), doctest::Contains("closed with 1 records unwritten"), io_error);
+    }
+    CHECK(scan(file).status.clean());
+    BlobWriter again(dir.path(), "c", raw, OpenMode::append);
+    CHECK(again.existing_records() == 21);
+}
+
+TEST_CASE("BlobWriter: a FIFO in a channel's place is refused, not waited on") {
+    TempDir dir;
+    REQUIRE(::mkfifo((dir / "f.tinman").c_str(), 0644) == 0);
+    CHECK_THROWS_WITH_AS(BlobWriter(dir.path(), "f", raw, OpenMode::append), doctest::Contains("not a regular file"),
+                         channel_error);
+    CHECK_THROWS_AS(BlobWriter(dir.path(), "f", raw, OpenMode::truncate), channel_error);
 }

@@ -1,6 +1,9 @@
 #include <doctest/doctest.h>
 
+#include <sys/stat.h>
+
 #include <algorithm>
+#include <memory>
 #include <ranges>
 
 #include <tinman.hpp>
@@ -162,4 +165,38 @@ TEST_CASE("ObLogReader: files that are not channels give clear errors") {
     CHECK_THROWS_WITH_AS((void)reader.read_channel<BytesCodec>("empty"), doctest::Contains("no header"),
                          format_error);
     CHECK_THROWS_WITH_AS((void)reader.info("junk"), doctest::Contains("channel 'junk'"), format_error);
+}
+
+TEST_CASE("ObLogReader: iterators survive moving their channel") {
+    TempDir dir;
+    write_doubles(dir.path(), "c", 3, 4);
+    ObLogReader reader{dir.path()};
+    auto channel = reader.read_channel<NdArrayCodec<double>>("c");
+    auto it = channel.begin();
+    auto moved = std::make_unique<Channel<NdArrayCodec<double>>>(std::move(channel));
+    CHECK((*it).value(0) == 0.0);
+    ++it;
+    CHECK((*it).value(0) == 1.0);
+    CHECK_THROWS_AS((void)channel.status(), channel_error);  // the moved-from channel refuses use
+    ++it;
+    ++it;
+    CHECK(it == moved->end());
+    CHECK_THROWS_AS((void)*it, channel_error);  // past the end: an error, not undefined behaviour
+}
+
+TEST_CASE("ObLogReader: a listing survives files that are not channels") {
+    TempDir dir;
+    write_doubles(dir.path(), "good", 2, 3);
+    test::write_file(dir / "empty.tinman", {});
+    REQUIRE(::mkfifo((dir / "fifo.tinman").c_str(), 0644) == 0);
+    ObLogReader reader{dir.path()};
+    const auto infos = reader.channels();
+    REQUIRE(infos.size() == 3);
+    CHECK(infos[0].name == "empty");
+    CHECK(infos[0].error.find("no header") != std::string::npos);
+    CHECK(infos[1].name == "fifo");
+    CHECK(infos[1].error.find("not a regular file") != std::string::npos);
+    CHECK(infos[2].name == "good");
+    CHECK(infos[2].error.empty());
+    CHECK(infos[2].records == 2);
 }

@@ -64,7 +64,13 @@ public:
             if (remaining < format::record_header_size)
                 return stop(ScanStop::torn, "incomplete record header (" + std::to_string(remaining) + " of 32 bytes)");
             const auto h = format::decode_record_header(file_.data() + pos_);
-            if (!h) return stop(ScanStop::corrupt, "record header checksum mismatch");
+            if (!h) {
+                // The writer never writes an all-zero header: zeros are space that was never written.
+                static constexpr std::byte zeros[format::record_header_size]{};
+                if (std::memcmp(file_.data() + pos_, zeros, sizeof zeros) == 0)
+                    return stop(ScanStop::torn, "unwritten (zero) bytes where a record header should be");
+                return stop(ScanStop::corrupt, "record header checksum mismatch");
+            }
             if (h->flags & ~format::record_flag_skip)
                 return stop(ScanStop::corrupt, "unknown record flags " + std::to_string(h->flags));
             const std::uint64_t after = remaining - format::record_header_size;

@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <cstring>
 #include <filesystem>
+#include <initializer_list>
 #include <memory>
 #include <span>
 #include <string>
@@ -72,64 +73,81 @@ public:
         }
     }
 
-    /// Appends one record. The record reaches the file by the next `flush()`, or
-    /// sooner; only a completely written record is ever visible to readers.
+    /// Appends one record. It reaches the file by the next `flush()`, or sooner;
+    /// readers only ever see completely written records. If this throws, the
+    /// record was not appended; records appended before it stay buffered and a
+    /// later `flush()` retries them (e.g. once disk space was freed).
     void append(std::int64_t timestamp, const Payload& p) {
-        check_writable();
+        check_open();
+        const std::size_t align = p.body_alignment;
+        if (align == 0 || align > max_body_alignment || (align & (align - 1)) != 0)
+            throw error(where() + ": body alignment " + std::to_string(align) + " is not a power of two up to 4096");
         const std::size_t head = p.head.size(), body = p.body.size();
         const std::uint64_t start = end_ + used_;
-        const std::size_t align = p.body_alignment;
-        if (align == 0 || align > 4096 || (align & (align - 1)) != 0)
-            throw error(where() + ": body alignment " + std::to_string(align) + " is not a power of two up to 4096");
-        const std::size_t padding =
-            (align - (start + format::record_header_size + head) % align) % align;
+        const std::size_t padding = (align - (start + format::record_header_size + head) % align) % align;
+        const std::size_t frame = format::record_header_size + padding + head;
         const format::RecordHeader h{timestamp, head + body, static_cast<std::uint32_t>(padding),
                                      crc32c(p.body, crc32c(p.head)), 0};
-        const std::size_t frame = format::record_header_size + padding + head;
-        const bool direct = body >= direct_write_min_bytes;
-        if (used_ + frame + (direct ? 0 : body) > capacity_) flush();
-        std::byte* out = buffer_.get() + used_;
-        format::encode_record_header(h, out);
-        std::memset(out + format::record_header_size, 0, padding);
-        if (head) std::memcpy(out + format::record_header_size + padding, p.head.data(), head);
-        used_ += frame;
-        if (direct) {
-            write_out(p.body);
-        } else {
-            if (body) std::memcpy(buffer_.get() + used_, p.body.data(), body);
-            used_ += body;
+        if (body < direct_write_min_bytes && frame + body <= capacity_) {
+            if (used_ + frame + body > capacity_) flush();
+            std::byte* out = buffer_.get() + used_;
+            format::encode_record_header(h, out);
+            std::memset(out + format::record_header_size, 0, padding);
+            if (head) std::memcpy(out + format::record_header_size + padding, p.head.data(), head);
+            if (body) std::memcpy(out + frame, p.body.data(), body);
+            used_ += frame + body;
+            ++buffered_records_;
+        } else {  // large: straight from the caller's memory, after what is buffered
+            flush();
+            std::byte header[format::record_header_size];
+            format::encode_record_header(h, header);
+            write_record_direct({header, padding_zeros(padding), p.head, p.body});
         }
         ++records_;
     }
 
     /// Hands buffered records to the OS (they survive a crash of this process).
+    /// On failure they stay buffered and the next `flush()` writes them again.
     void flush() {
         check_open();
-        if (used_) write_out({});
+        if (used_ == 0) return;
+        std::span<const std::byte> buffered{buffer_.get(), used_};
+        if (const auto [written, code] = write_at(end_, {&buffered, 1}); code != 0)
+            throw io_error(where() + ": writing " + std::to_string(buffered_records_) + " buffered records at offset " +
+                               std::to_string(end_) + " failed (they stay buffered; flush again to retry)",
+                           code);
+        end_ += used_;
+        used_ = 0;
+        buffered_records_ = 0;
     }
 
     /// Flushes, then waits until the file's data is on the storage device (`fdatasync`).
     void sync() {
         flush();
-        if (::fdatasync(fd_.get()) != 0) {
-            const int code = errno;
-            fail("cannot sync", code);
-        }
+        if (::fdatasync(fd_.get()) != 0) detail::throw_errno(where() + ": cannot sync");
     }
 
-    /// Flushes and closes the file; reports any failure. Closing twice does nothing.
+    /// Flushes and closes the file; reports any failure (buffered records that could
+    /// not be written are then lost, and the error says how many). Closing twice does nothing.
     void close() {
         if (!fd_) return;
         std::exception_ptr first;
-        if (!failed_) {
+        try {
+            flush();
+        } catch (...) {
+            first = std::current_exception();
+        }
+        const std::size_t lost = buffered_records_;
+        used_ = 0;
+        buffered_records_ = 0;
+        const int rc = fd_.close();
+        if (first) {
             try {
-                flush();
-            } catch (...) {
-                first = std::current_exception();
+                std::rethrow_exception(first);
+            } catch (const io_error& e) {
+                throw io_error(where() + ": closed with " + std::to_string(lost) + " records unwritten", e.code());
             }
         }
-        const int rc = fd_.close();
-        if (first) std::rethrow_exception(first);
         if (rc != 0) throw io_error(where() + ": close failed", rc);
     }
 
@@ -148,35 +166,36 @@ public:
 private:
     [[nodiscard]] std::string where() const { return "channel '" + channel_ + "' ('" + path_.string() + "')"; }
 
-    [[noreturn]] void fail(const std::string& what, int code) {
-        failed_ = true;
-        throw io_error(where() + ": " + what, code);
-    }
-
     void check_open() const {
         if (!fd_) throw channel_error("channel '" + channel_ + "' is closed");
     }
-    void check_writable() const {
-        check_open();
-        if (failed_)
-            throw channel_error(where() + ": an earlier write failed; reopen the channel in append mode to continue");
+
+    static constexpr std::size_t max_body_alignment = 4096;
+
+    static std::span<const std::byte> padding_zeros(std::size_t n) noexcept {
+        static constexpr std::byte zeros[max_body_alignment]{};
+        return {zeros, n};
     }
 
-    /// Writes the buffer, then `extra`, at the end of the file; handles short writes and EINTR.
-    void write_out(std::span<const std::byte> extra) {
-        iovec iov[2] = {{buffer_.get(), used_}, {const_cast<std::byte*>(extra.data()), extra.size()}};
+    struct WriteResult {
+        std::uint64_t written;
+        int error;  // errno, 0 on success
+    };
+
+    /// Writes `parts` back to back at `offset`; handles short writes and EINTR.
+    [[nodiscard]] WriteResult write_at(std::uint64_t offset, std::span<const std::span<const std::byte>> parts) const {
+        iovec iov[4];
+        std::size_t count = 0;
+        for (const auto& part : parts)
+            if (!part.empty()) iov[count++] = {const_cast<std::byte*>(part.data()), part.size()};
+        std::uint64_t written = 0;
         std::size_t first = 0;
-        std::uint64_t offset = end_;
-        for (;;) {
-            while (first < 2 && iov[first].iov_len == 0) ++first;
-            if (first == 2) break;
-            const ssize_t n = ::pwritev(fd_.get(), iov + first, static_cast<int>(2 - first), static_cast<off_t>(offset));
+        while (first < count) {
+            const ssize_t n = ::pwritev(fd_.get(), iov + first, static_cast<int>(count - first),
+                                        static_cast<off_t>(offset + written));
             if (n < 0 && errno == EINTR) continue;
-            if (n <= 0) {
-                const int code = n < 0 ? errno : EIO;
-                fail("write at offset " + std::to_string(offset) + " failed", code);
-            }
-            offset += static_cast<std::uint64_t>(n);
+            if (n <= 0) return {written, n < 0 ? errno : EIO};
+            written += static_cast<std::uint64_t>(n);
             for (auto left = static_cast<std::size_t>(n); left > 0;) {
                 const std::size_t step = std::min(left, iov[first].iov_len);
                 iov[first].iov_base = static_cast<std::byte*>(iov[first].iov_base) + step;
@@ -185,8 +204,25 @@ private:
                 if (iov[first].iov_len == 0) ++first;
             }
         }
-        end_ = offset;
-        used_ = 0;
+        return {written, 0};
+    }
+
+    /// Writes one unbuffered record at the end of the file. If that fails part
+    /// way, the bytes that did land are zeroed (best effort), so that they cannot
+    /// be mistaken for records once later ones are written over their start.
+    void write_record_direct(std::initializer_list<std::span<const std::byte>> parts) {
+        const auto [written, code] = write_at(end_, {parts.begin(), parts.size()});
+        if (code == 0) {
+            end_ += written;
+            return;
+        }
+        for (std::uint64_t done = 0; done < written;) {
+            const auto chunk = padding_zeros(static_cast<std::size_t>(std::min<std::uint64_t>(written - done, max_body_alignment)));
+            const ssize_t n = ::pwrite(fd_.get(), chunk.data(), chunk.size(), static_cast<off_t>(end_ + done));
+            if (n <= 0) break;
+            done += static_cast<std::uint64_t>(n);
+        }
+        throw io_error(where() + ": writing a record at offset " + std::to_string(end_) + " failed", code);
     }
 
     void lock(int fd) const {
@@ -196,31 +232,46 @@ private:
         }
     }
 
+    /// Opens the channel file and locks it, making sure the locked file is still
+    /// the one at `path_` (a concurrent truncate may have replaced it meanwhile).
+    /// Returns an empty handle if there is no such file.
+    [[nodiscard]] detail::FileHandle open_locked(int flags) const {
+        for (int attempt = 0;; ++attempt) {
+            detail::FileHandle file{::open(path_.c_str(), flags | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)};
+            if (!file) {
+                if (errno == ENOENT) return file;
+                detail::throw_errno(where() + ": cannot open");
+            }
+            (void)detail::file_size(file.get(), path_);  // refuses anything but a regular file
+            lock(file.get());
+            struct stat locked {}, current {};
+            if (::fstat(file.get(), &locked) != 0) detail::throw_errno(where() + ": cannot stat");
+            if (::lstat(path_.c_str(), &current) == 0 && current.st_dev == locked.st_dev &&
+                current.st_ino == locked.st_ino)
+                return file;
+            if (attempt == 8) throw channel_error(where() + " keeps being replaced while it is opened");
+        }
+    }
+
     /// Creates the channel under a temporary name, writes its header, then moves
     /// it into place, so the channel file appears with a complete header or not at all.
     void create(const std::filesystem::path& dir, const CodecDescriptor& codec, bool replace) {
-        detail::FileHandle old;
+        detail::FileHandle old;  // held locked until the new file replaced it
         if (replace) {
-            const int fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-            if (fd >= 0) {
-                old = detail::FileHandle{fd};
-                lock(old.get());  // a live writer of the old file keeps it
-            } else if (errno != ENOENT) {
-                detail::throw_errno(where() + ": cannot open");
-            } else {
-                replace = false;
-            }
+            old = open_locked(O_RDONLY);
+            replace = static_cast<bool>(old);
         }
         static std::atomic<unsigned> counter{0};
         const auto tmp = dir / ("." + channel_ + ".tinman." + std::to_string(::getpid()) + "." +
                                 std::to_string(counter++) + ".tmp");
-        const int fd = ::open(tmp.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
+        const int fd = ::open(tmp.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0644);
         if (fd < 0) detail::throw_errno(where() + ": cannot create '" + tmp.string() + "'");
         fd_ = detail::FileHandle{fd};
         try {
             lock(fd);
-            const auto header = format::encode_file_header(codec);
-            write_header(header);
+            write_header(format::encode_file_header(codec));
+            // The header must be on disk before the name is, or a power loss could leave an empty channel file.
+            if (::fdatasync(fd) != 0) detail::throw_errno(where() + ": cannot sync '" + tmp.string() + "'");
             const int rc = replace ? ::rename(tmp.c_str(), path_.c_str()) : ::link(tmp.c_str(), path_.c_str());
             if (rc != 0) {
                 if (errno == EEXIST)
@@ -229,6 +280,7 @@ private:
                 detail::throw_errno(where() + ": cannot create");
             }
             if (!replace) ::unlink(tmp.c_str());
+            sync_directory(dir);
         } catch (...) {
             fd_.reset();
             ::unlink(tmp.c_str());
@@ -237,24 +289,25 @@ private:
     }
 
     void write_header(const std::vector<std::byte>& header) {
-        std::memcpy(buffer_.get(), header.data(), header.size());
-        used_ = header.size();
-        end_ = 0;
-        write_out({});
+        const std::span<const std::byte> part{header};
+        if (const auto [written, code] = write_at(0, {&part, 1}); code != 0)
+            throw io_error(where() + ": cannot write the file header", code);
+        end_ = header.size();
+    }
+
+    void sync_directory(const std::filesystem::path& dir) const {
+        const detail::FileHandle d{::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)};
+        if (!d || ::fsync(d.get()) != 0) detail::throw_errno(where() + ": cannot sync directory '" + dir.string() + "'");
     }
 
     /// Opens an existing channel, checks its codec and finds the end of its intact
     /// records. A torn tail is cut; damage followed by intact records is refused.
     void open_for_append(const std::filesystem::path& dir, const CodecDescriptor& codec) {
-        const int fd = ::open(path_.c_str(), O_RDWR | O_CLOEXEC | O_NOFOLLOW);
-        if (fd < 0) {
-            if (errno == ENOENT) return create(dir, codec, false);
-            detail::throw_errno(where() + ": cannot open");
-        }
-        fd_ = detail::FileHandle{fd};
-        lock(fd);
+        fd_ = open_locked(O_RDWR);
+        if (!fd_) return create(dir, codec, false);
+        const int fd = fd_.get();
         const std::uint64_t size = detail::file_size(fd, path_);
-        if (size == 0) {  // created but its header never reached the disk
+        if (size == 0) {  // an empty file (not made by this library, which writes the header first): start it
             write_header(format::encode_file_header(codec));
             return;
         }
@@ -285,10 +338,7 @@ private:
             }
         }
         if (intact_end < size) {
-            if (::ftruncate(fd, static_cast<off_t>(intact_end)) != 0) {
-                const int code = errno;
-                fail("cannot cut the torn tail", code);
-            }
+            if (::ftruncate(fd, static_cast<off_t>(intact_end)) != 0) detail::throw_errno(where() + ": cannot cut the torn tail");
             cut_bytes_ = size - intact_end;
         }
         end_ = intact_end;
@@ -304,7 +354,7 @@ private:
     std::uint64_t records_ = 0;
     std::uint64_t existing_records_ = 0;
     std::uint64_t cut_bytes_ = 0;
-    bool failed_ = false;
+    std::size_t buffered_records_ = 0;
 };
 
 }  // namespace tinman

@@ -103,11 +103,10 @@ public:
         return detail::view_array<T>(a, owner);
     }
 
+    /// Expressions whose `value_type` is exactly `T` (convert others with `xt::cast<T>(...)`).
     template <class E>
-        requires detail::is_xexpression_v<E>
+        requires detail::is_xexpression_v<E> && std::same_as<typename E::value_type, T>
     [[nodiscard]] Payload encode(const E& e, EncodeScratch& scratch) const {
-        static_assert(std::is_same_v<typename E::value_type, T>,
-                      "NdArrayCodec<T> stores expressions whose value_type is T; convert with xt::cast<T>(...)");
         detail::write_array_head(scratch.head, dtype_of<T>, e.shape());
         const std::size_t n = static_cast<std::size_t>(e.size());
         const T* data = detail::c_order_data<T>(e);
@@ -144,5 +143,7 @@ private:
 static_assert(Codec<NdArrayCodec<double>>);
 static_assert(CodecFor<NdArrayCodec<double>, xt::xarray<double>>);
 static_assert(CodecFor<NdArrayCodec<double>, double>);
+static_assert(!CodecFor<NdArrayCodec<double>, xt::xarray<float>>);
+static_assert(!CodecFor<NdArrayCodec<double>, float>);
 
 }  // namespace tinman

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <iterator>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -51,9 +52,12 @@ struct OpenedChannel {
 /// By default iteration stops quietly at the end of the intact records (a torn
 /// tail, or the first corrupt record); `status()` then says what was skipped.
 /// With `ReadOptions::strict`, damage raises `format_error` instead.
-/// The range holds the channel's mapping; values it yields share it.
+/// The range holds the channel's mapping; values it yields share it. Iterators
+/// stay valid when the `Channel` is moved (its state lives on the heap).
 template <Codec C>
 class Channel {
+    struct State;
+
 public:
     using value_type = Record<typename C::value_type>;
 
@@ -65,77 +69,94 @@ public:
 
         iterator() = default;
         /// Decodes the current record; throws `format_error`/`codec_mismatch` naming channel and record.
-        [[nodiscard]] value_type operator*() const { return parent_->decode_current(); }
+        [[nodiscard]] value_type operator*() const { return state_->decode_current(); }
         iterator& operator++() {
-            parent_->advance();
+            state_->advance();
             return *this;
         }
         void operator++(int) { ++*this; }
-        friend bool operator==(const iterator& it, std::default_sentinel_t) noexcept { return it.at_end(); }
-        /// The record's position: index from 0 and file offset.
-        [[nodiscard]] const RecordView& record() const { return *parent_->current_; }
+        friend bool operator==(const iterator& it, std::default_sentinel_t) noexcept {
+            return it.state_ == nullptr || !it.state_->current;
+        }
+        /// The current record's raw view: index from 0, file offset, payload bytes.
+        [[nodiscard]] const RecordView& record() const { return state_->checked_current(); }
 
     private:
         friend class Channel;
-        explicit iterator(Channel* p) : parent_(p) {}
-        [[nodiscard]] bool at_end() const noexcept { return parent_ == nullptr || !parent_->current_; }
-        Channel* parent_ = nullptr;
+        explicit iterator(State* s) : state_(s) {}
+        State* state_ = nullptr;
     };
 
     Channel(OpenedChannel opened, C codec, ReadOptions options)
-        : opened_(std::move(opened)), codec_(std::move(codec)), options_(options),
-          scanner_(opened_.segment->bytes(), opened_.header.records_offset, options.verify_max_bytes) {}
-    Channel(Channel&&) noexcept = default;
-    Channel& operator=(Channel&&) noexcept = default;
+        : state_(std::make_unique<State>(std::move(opened), std::move(codec), options)) {}
 
-    /// Starts the pass (a channel is read once; call `begin()` once).
+    /// Starts the pass (a channel is read once; later calls continue where it is).
     [[nodiscard]] iterator begin() {
-        if (!started_) {
-            started_ = true;
-            advance();
+        State& s = state();
+        if (!s.started) {
+            s.started = true;
+            s.advance();
         }
-        return iterator{this};
+        return iterator{&s};
     }
     [[nodiscard]] std::default_sentinel_t end() const noexcept { return {}; }
 
-    [[nodiscard]] const std::string& name() const noexcept { return opened_.name; }
+    [[nodiscard]] const std::string& name() const { return state().opened.name; }
     /// The codec identity stored in the channel file.
-    [[nodiscard]] const CodecDescriptor& stored_codec() const noexcept { return opened_.header.codec; }
+    [[nodiscard]] const CodecDescriptor& stored_codec() const { return state().opened.header.codec; }
     /// Records read so far, where the intact data ends and why reading stopped.
-    [[nodiscard]] const ScanStatus& status() const noexcept { return scanner_.status(); }
+    [[nodiscard]] const ScanStatus& status() const { return state().scanner.status(); }
     /// The mapping the values point into.
-    [[nodiscard]] const SegmentPtr& segment() const noexcept { return opened_.segment; }
+    [[nodiscard]] const SegmentPtr& segment() const { return state().opened.segment; }
 
 private:
-    void advance() {
-        current_ = scanner_.next();
-        if (!current_ && options_.strict && !scanner_.status().clean())
-            throw format_error("channel '" + opened_.name + "' ('" + opened_.segment->path().string() +
-                               "'): " + scanner_.status().reason);
-    }
+    struct State {
+        State(OpenedChannel o, C c, ReadOptions opt)
+            : opened(std::move(o)), codec(std::move(c)), options(opt),
+              scanner(opened.segment->bytes(), opened.header.records_offset, opt.verify_max_bytes) {}
 
-    value_type decode_current() const {
-        const RecordView& r = *current_;
-        try {
-            return {r.timestamp, codec_.decode(r.payload, opened_.segment)};
-        } catch (const codec_mismatch& e) {
-            throw codec_mismatch(context(r) + e.what());
-        } catch (const format_error& e) {
-            throw format_error(context(r) + e.what());
+        void advance() {
+            current = scanner.next();
+            if (!current && options.strict && !scanner.status().clean())
+                throw format_error("channel '" + opened.name + "' ('" + opened.segment->path().string() +
+                                   "'): " + scanner.status().reason);
         }
+
+        const RecordView& checked_current() const {
+            if (!current) throw channel_error("channel '" + opened.name + "': iterator used past the end");
+            return *current;
+        }
+
+        value_type decode_current() const {
+            const RecordView& r = checked_current();
+            try {
+                return {r.timestamp, codec.decode(r.payload, opened.segment)};
+            } catch (const codec_mismatch& e) {
+                throw codec_mismatch(context(r) + e.what());
+            } catch (const format_error& e) {
+                throw format_error(context(r) + e.what());
+            }
+        }
+
+        std::string context(const RecordView& r) const {
+            return "cannot decode record " + std::to_string(r.index) + " (offset " + std::to_string(r.offset) +
+                   ") of channel '" + opened.name + "' with " + codec.descriptor().to_string() + ": ";
+        }
+
+        OpenedChannel opened;
+        C codec;
+        ReadOptions options;
+        RecordScanner scanner;
+        std::optional<RecordView> current;
+        bool started = false;
+    };
+
+    State& state() const {
+        if (!state_) throw channel_error("Channel was moved from");
+        return *state_;
     }
 
-    std::string context(const RecordView& r) const {
-        return "cannot decode record " + std::to_string(r.index) + " (offset " + std::to_string(r.offset) +
-               ") of channel '" + opened_.name + "' with " + codec_.descriptor().to_string() + ": ";
-    }
-
-    OpenedChannel opened_;
-    C codec_;
-    ReadOptions options_;
-    RecordScanner scanner_;
-    std::optional<RecordView> current_;
-    bool started_ = false;
+    std::unique_ptr<State> state_;
 };
 
 /// A channel's summary: codec, record count, time range and damage, if any.
@@ -147,6 +168,7 @@ struct ChannelInfo {
     std::optional<std::int64_t> first_timestamp;
     std::optional<std::int64_t> last_timestamp;
     ScanStatus status;  ///< where the intact records end and why
+    std::string error;  ///< set (and the rest left empty) when the file could not be opened as a channel
 };
 
 /// A log directory opened for reading.
@@ -193,7 +215,10 @@ public:
     /// Summary of channel `name`, from a scan of its record headers.
     [[nodiscard]] ChannelInfo info(std::string_view name) const {
         auto opened = open(name);
-        ChannelInfo info{opened.name, opened.header.codec, 0, opened.segment->size(), {}, {}, {}};
+        ChannelInfo info;
+        info.name = opened.name;
+        info.codec = opened.header.codec;
+        info.file_bytes = opened.segment->size();
         RecordScanner scanner(opened.segment->bytes(), opened.header.records_offset);
         while (auto r = scanner.next()) {
             if (!info.first_timestamp) info.first_timestamp = r->timestamp;
@@ -204,10 +229,20 @@ public:
         return info;
     }
 
-    /// Summaries of every channel.
+    /// Summaries of every channel; a file that cannot be read as a channel gets
+    /// an entry with `error` set instead of failing the whole listing.
     [[nodiscard]] std::vector<ChannelInfo> channels() const {
         std::vector<ChannelInfo> out;
-        for (const auto& name : channel_names()) out.push_back(info(name));
+        for (const auto& name : channel_names()) {
+            try {
+                out.push_back(info(name));
+            } catch (const error& e) {
+                ChannelInfo broken;
+                broken.name = name;
+                broken.error = e.what();
+                out.push_back(std::move(broken));
+            }
+        }
         return out;
     }
 
@@ -233,7 +268,7 @@ public:
 private:
     [[nodiscard]] OpenedChannel open(std::string_view name) const {
         const auto path = channel_path(dir_, name);
-        const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+        const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
         if (fd < 0) {
             if (errno == ENOENT) throw channel_error("no channel '" + std::string(name) + "' in '" + dir_.string() + "'");
             detail::throw_errno("channel '" + std::string(name) + "': cannot open '" + path.string() + "'");

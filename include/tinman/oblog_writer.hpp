@@ -143,7 +143,8 @@ public:
         return ChannelWriter<C>(std::move(state));
     }
 
-    /// Hands every channel's buffered records to the OS.
+    /// Hands every channel's buffered records to the OS. Like `sync` and `close`,
+    /// it acts on every channel: no other thread may be writing meanwhile.
     void flush() {
         for_each_open([](BlobWriter& b) { b.flush(); });
     }

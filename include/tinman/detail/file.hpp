@@ -48,11 +48,13 @@ private:
     int fd_ = -1;
 };
 
+/// Throws `io_error` for errno (building `what` allocates, which leaves errno alone unless it fails).
 [[noreturn]] inline void throw_errno(const std::string& what, int code = errno) { throw io_error(what, code); }
 
 /// Opens `path` for reading without following a symlink in its place.
 [[nodiscard]] inline FileHandle open_read_only(const std::filesystem::path& path) {
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    // O_NONBLOCK: a FIFO in a file's place must not hang the open; file_size() then refuses it.
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
     if (fd < 0) throw_errno("cannot open '" + path.string() + "'");
     return FileHandle{fd};
 }
