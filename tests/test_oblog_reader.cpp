@@ -4,7 +4,9 @@
 
 #include <algorithm>
 #include <memory>
+#include <mutex>
 #include <ranges>
+#include <thread>
 
 #include <tinman.hpp>
 
@@ -199,4 +201,36 @@ TEST_CASE("ObLogReader: a listing survives files that are not channels") {
     CHECK(infos[2].name == "good");
     CHECK(infos[2].error.empty());
     CHECK(infos[2].records == 2);
+}
+
+TEST_CASE("ObLogReader: one reader and the arrays it yields are shared across threads") {
+    TempDir dir;
+    for (int c = 0; c < 4; ++c) write_doubles(dir.path(), "c" + std::to_string(c), 200, 64);
+    const ObLogReader reader{dir.path()};
+    std::vector<std::vector<ArrayView<double>>> kept(4);
+    std::vector<std::thread> pool;
+    for (int k = 0; k < 4; ++k) {
+        pool.emplace_back([&, k] {
+            for (int c = 0; c < 4; ++c) {  // every thread reads every channel
+                for (auto&& [t, a] : reader.read_channel<NdArrayCodec<double>>("c" + std::to_string(c)))
+                    if (c == k) kept[static_cast<std::size_t>(k)].push_back(a);
+            }
+        });
+    }
+    for (auto& t : pool) t.join();
+    pool.clear();
+    // Arrays made in one thread, read and dropped in others: the mapping's count is shared safely.
+    double sum = 0;
+    std::mutex m;
+    for (int k = 0; k < 4; ++k) {
+        pool.emplace_back([&, k] {
+            auto mine = std::move(kept[static_cast<std::size_t>((k + 1) % 4)]);
+            double s = 0;
+            for (const auto& a : mine) s += a(63);
+            std::lock_guard lock(m);
+            sum += s;
+        });
+    }
+    for (auto& t : pool) t.join();
+    CHECK(sum == 4 * (199.0 * 200 / 2));
 }

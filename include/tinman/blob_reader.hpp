@@ -43,15 +43,19 @@ struct ScanStatus {
     [[nodiscard]] bool clean() const noexcept { return stop == ScanStop::end; }
 };
 
-/// Iterates the records of a channel file image `file` (typically a whole mapping).
-/// Record headers are always verified; payloads of at most `verify_max_bytes`
-/// are verified too. All reads stay inside `file`, whatever its bytes say.
+/// Iterates the records of a channel file image: `bytes` holds the file's bytes
+/// from offset `base` to its end (typically a whole mapping, `base` 0), and the
+/// scan starts at file offset `start`. Record headers are always verified;
+/// payloads of at most `verify_max_bytes` are verified too. All reads stay
+/// inside `bytes`, whatever they say. Offsets in results are file offsets.
 class RecordScanner {
 public:
-    RecordScanner(std::span<const std::byte> file, std::uint64_t records_offset,
-                  std::size_t verify_max_bytes = default_verify_max_bytes) noexcept
-        : file_(file), pos_(records_offset), verify_max_(verify_max_bytes) {
-        status_.intact_end = pos_;
+    RecordScanner(std::span<const std::byte> bytes, std::uint64_t start,
+                  std::size_t verify_max_bytes = default_verify_max_bytes, std::uint64_t base = 0,
+                  std::uint64_t first_index = 0) noexcept
+        : file_(bytes), base_(base), pos_(start - base), verify_max_(verify_max_bytes) {
+        status_.records = first_index;
+        status_.intact_end = start;
     }
 
     /// The next intact data record; nullopt at the end of the file or at the first damage (see `status()`).
@@ -81,9 +85,9 @@ public:
             const auto payload = file_.subspan(pos_ + format::record_header_size + h->padding, h->payload_size);
             if (payload.size() <= verify_max_ && crc32c(payload) != h->payload_crc)
                 return stop(ScanStop::corrupt, "payload checksum mismatch");
-            const std::uint64_t offset = pos_;
+            const std::uint64_t offset = base_ + pos_;
             pos_ += format::record_header_size + h->padding + h->payload_size;
-            status_.intact_end = pos_;
+            status_.intact_end = base_ + pos_;
             if (h->flags & format::record_flag_skip) continue;
             last_header_ = *h;
             return RecordView{h->timestamp, payload, status_.records++, offset};
@@ -99,12 +103,13 @@ private:
     std::optional<RecordView> stop(ScanStop why, std::string reason) {
         status_.stop = why;
         status_.skipped_bytes = file_.size() - pos_;
-        if (!reason.empty()) status_.reason = reason + " at offset " + std::to_string(pos_);
+        if (!reason.empty()) status_.reason = reason + " at offset " + std::to_string(base_ + pos_);
         return std::nullopt;
     }
 
     std::span<const std::byte> file_;
-    std::uint64_t pos_;
+    std::uint64_t base_;
+    std::uint64_t pos_;  // relative to base_
     std::size_t verify_max_;
     ScanStatus status_;
     format::RecordHeader last_header_;

@@ -83,25 +83,25 @@ public:
         if (align == 0 || align > max_body_alignment || (align & (align - 1)) != 0)
             throw error(where() + ": body alignment " + std::to_string(align) + " is not a power of two up to 4096");
         const std::size_t head = p.head.size(), body = p.body.size();
-        const std::uint64_t start = end_ + used_;
-        const std::size_t padding = (align - (start + format::record_header_size + head) % align) % align;
-        const std::size_t frame = format::record_header_size + padding + head;
-        const format::RecordHeader h{timestamp, head + body, static_cast<std::uint32_t>(padding),
-                                     crc32c(p.body, crc32c(p.head)), 0};
-        if (body < direct_write_min_bytes && frame + body <= capacity_) {
-            if (used_ + frame + body > capacity_) flush();
+        const std::uint32_t crc = crc32c(p.body, crc32c(p.head));
+        constexpr std::size_t hs = format::record_header_size;
+        if (body < direct_write_min_bytes && hs + align + head + body <= capacity_ && stale_end_ <= end_) {
+            const std::uint64_t start = end_ + used_;
+            std::size_t padding = (align - (start + hs + head) % align) % align;
+            if (used_ + hs + padding + head + body > capacity_) {
+                flush();
+                padding = (align - (end_ + hs + head) % align) % align;
+            }
             std::byte* out = buffer_.get() + used_;
-            format::encode_record_header(h, out);
-            std::memset(out + format::record_header_size, 0, padding);
-            if (head) std::memcpy(out + format::record_header_size + padding, p.head.data(), head);
-            if (body) std::memcpy(out + frame, p.body.data(), body);
-            used_ += frame + body;
+            format::encode_record_header({timestamp, head + body, static_cast<std::uint32_t>(padding), crc, 0}, out);
+            std::memset(out + hs, 0, padding);
+            if (head) std::memcpy(out + hs + padding, p.head.data(), head);
+            if (body) std::memcpy(out + hs + padding + head, p.body.data(), body);
+            used_ += hs + padding + head + body;
             ++buffered_records_;
         } else {  // large: straight from the caller's memory, after what is buffered
             flush();
-            std::byte header[format::record_header_size];
-            format::encode_record_header(h, header);
-            write_record_direct({header, padding_zeros(padding), p.head, p.body});
+            write_record_direct(timestamp, crc, p);
         }
         ++records_;
     }
@@ -208,21 +208,45 @@ private:
     }
 
     /// Writes one unbuffered record at the end of the file. If that fails part
-    /// way, the bytes that did land are zeroed (best effort), so that they cannot
-    /// be mistaken for records once later ones are written over their start.
-    void write_record_direct(std::initializer_list<std::span<const std::byte>> parts) {
-        const auto [written, code] = write_at(end_, {parts.begin(), parts.size()});
-        if (code == 0) {
-            end_ += written;
-            return;
+    /// way, the bytes that did land are left as they are and remembered: the next
+    /// record's payload is placed after them (they become its padding), so they
+    /// are never read as a record, and nothing is rewritten under a live reader.
+    void write_record_direct(std::int64_t timestamp, std::uint32_t crc, const Payload& p) {
+        constexpr std::size_t hs = format::record_header_size;
+        const std::size_t head = p.head.size(), align = p.body_alignment;
+        const std::uint64_t gap = stale_end_ > end_ + hs ? stale_end_ - (end_ + hs) : 0;
+        const std::uint64_t padding = gap + (align - (end_ + hs + gap + head) % align) % align;
+        if (padding > UINT32_MAX)
+            throw io_error(where() + ": cannot place a record after " + std::to_string(gap) +
+                               " bytes left by a failed write; reopen the channel in append mode",
+                           EFBIG);
+        std::byte header[hs];
+        format::encode_record_header({timestamp, head + p.body.size(), static_cast<std::uint32_t>(padding), crc, 0},
+                                     header);
+        const std::uint64_t payload_at = end_ + hs + padding;
+        std::uint64_t written_end = end_;  // how far this attempt wrote
+        int error = 0;
+        if (gap == 0) {
+            const std::span<const std::byte> parts[] = {header, padding_zeros(static_cast<std::size_t>(padding)), p.head,
+                                                        p.body};
+            const auto r = write_at(end_, parts);
+            written_end = end_ + r.written;
+            error = r.error;
+        } else {  // payload first, then the header over the stale bytes
+            const std::span<const std::byte> parts[] = {p.head, p.body};
+            const auto r = write_at(payload_at, parts);
+            written_end = payload_at + r.written;
+            error = r.error;
+            if (error == 0) {
+                const std::span<const std::byte> h[] = {header};
+                error = write_at(end_, h).error;
+            }
         }
-        for (std::uint64_t done = 0; done < written;) {
-            const auto chunk = padding_zeros(static_cast<std::size_t>(std::min<std::uint64_t>(written - done, max_body_alignment)));
-            const ssize_t n = ::pwrite(fd_.get(), chunk.data(), chunk.size(), static_cast<off_t>(end_ + done));
-            if (n <= 0) break;
-            done += static_cast<std::uint64_t>(n);
+        if (error != 0) {
+            stale_end_ = std::max(stale_end_, written_end);
+            throw io_error(where() + ": writing a record at offset " + std::to_string(end_) + " failed", error);
         }
-        throw io_error(where() + ": writing a record at offset " + std::to_string(end_) + " failed", code);
+        end_ = payload_at + head + p.body.size();
     }
 
     void lock(int fd) const {
@@ -355,6 +379,7 @@ private:
     std::uint64_t existing_records_ = 0;
     std::uint64_t cut_bytes_ = 0;
     std::size_t buffered_records_ = 0;
+    std::uint64_t stale_end_ = 0;  // end of bytes a failed write left past end_
 };
 
 }  // namespace tinman

@@ -3,6 +3,7 @@
 /// Layer 1: a read-only memory mapping of a file range, shared by everything decoded from it.
 
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include <cstddef>
 #include <cstdint>
@@ -20,7 +21,7 @@ class MappedSegment;
 /// so the mapping lives exactly as long as the last of them.
 using SegmentPtr = std::shared_ptr<const MappedSegment>;
 
-/// A read-only (`PROT_READ`, `MAP_SHARED`) mapping of bytes [0, size) of a file.
+/// A read-only (`PROT_READ`, `MAP_SHARED`) mapping of bytes [offset, offset + size) of a file.
 /// Pages are read from disk only when touched. Appending to the file never
 /// invalidates the mapping; shrinking the file under it would (SIGBUS), which
 /// is why the library only ever cuts a file on an explicit request.
@@ -28,7 +29,18 @@ class MappedSegment {
 public:
     /// Maps the first `size` bytes of the open file `fd` (an empty segment when `size` is 0).
     [[nodiscard]] static SegmentPtr map(int fd, std::uint64_t size, std::filesystem::path path) {
-        return SegmentPtr(new MappedSegment(fd, size, std::move(path)));
+        return map(fd, 0, size, std::move(path));
+    }
+
+    /// Maps `size` bytes of `fd` from `offset`, which must be a multiple of the page size.
+    [[nodiscard]] static SegmentPtr map(int fd, std::uint64_t offset, std::uint64_t size, std::filesystem::path path) {
+        return SegmentPtr(new MappedSegment(fd, offset, size, std::move(path)));
+    }
+
+    /// The page size: offsets given to `map` are multiples of it.
+    [[nodiscard]] static std::uint64_t page_size() noexcept {
+        static const auto size = static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
+        return size;
     }
 
     /// Maps the whole of the file at `path` as it is now.
@@ -43,8 +55,10 @@ public:
         if (data_ != nullptr) ::munmap(const_cast<std::byte*>(data_), size_);
     }
 
-    /// The mapped bytes.
+    /// The mapped bytes: those of the file from `offset()` on.
     [[nodiscard]] std::span<const std::byte> bytes() const noexcept { return {data_, size_}; }
+    /// File offset of the first mapped byte.
+    [[nodiscard]] std::uint64_t offset() const noexcept { return offset_; }
     [[nodiscard]] std::size_t size() const noexcept { return size_; }
     /// The file this segment maps, for messages.
     [[nodiscard]] const std::filesystem::path& path() const noexcept { return path_; }
@@ -55,10 +69,11 @@ public:
     }
 
 private:
-    MappedSegment(int fd, std::uint64_t size, std::filesystem::path path) : path_(std::move(path)) {
+    MappedSegment(int fd, std::uint64_t offset, std::uint64_t size, std::filesystem::path path)
+        : offset_(offset), path_(std::move(path)) {
         if (size == 0) return;
         if (size > SIZE_MAX) throw format_error("'" + path_.string() + "' is too large to map");
-        void* p = ::mmap(nullptr, static_cast<std::size_t>(size), PROT_READ, MAP_SHARED, fd, 0);
+        void* p = ::mmap(nullptr, static_cast<std::size_t>(size), PROT_READ, MAP_SHARED, fd, static_cast<off_t>(offset));
         if (p == MAP_FAILED) detail::throw_errno("cannot map '" + path_.string() + "'");
         data_ = static_cast<const std::byte*>(p);
         size_ = static_cast<std::size_t>(size);
@@ -66,6 +81,7 @@ private:
 
     const std::byte* data_ = nullptr;
     std::size_t size_ = 0;
+    std::uint64_t offset_ = 0;
     std::filesystem::path path_;
 };
 

@@ -41,9 +41,10 @@ struct ReadOptions {
     [[nodiscard]] static ReadOptions strict_mode() noexcept { return {SIZE_MAX, true}; }
 };
 
-/// A channel opened for reading: its mapping, stored codec and first record.
+/// A channel opened for reading: its file, current mapping and header.
 struct OpenedChannel {
     std::string name;
+    detail::FileHandle file;  ///< kept open so that `Channel::refresh` can map what was appended
     SegmentPtr segment;
     format::FileHeader header;
 };
@@ -54,6 +55,14 @@ struct OpenedChannel {
 /// With `ReadOptions::strict`, damage raises `format_error` instead.
 /// The range holds the channel's mapping; values it yields share it. Iterators
 /// stay valid when the `Channel` is moved (its state lives on the heap).
+///
+/// To follow a channel that a writer (in any process) is appending to:
+///
+///     auto channel = reader.read_channel<tinman::NdArrayCodec<float>>("imu");
+///     while (running) {
+///         for (auto&& [t, imu] : channel) use(t, imu);  // every complete record so far
+///         if (!channel.refresh()) std::this_thread::sleep_for(1ms);
+///     }
 template <Codec C>
 class Channel {
     struct State;
@@ -101,6 +110,14 @@ public:
     }
     [[nodiscard]] std::default_sentinel_t end() const noexcept { return {}; }
 
+    /// Looks for records appended since the channel was opened or last refreshed,
+    /// mapping the file's new bytes; returns true when one is ready (iterate again
+    /// to get it). Only complete, checksum-verified records are ever yielded. Follows
+    /// the file that was opened: if the channel is replaced (`OpenMode::truncate`),
+    /// reopen it to see the new one. With `ReadOptions::strict`, a record still
+    /// being written counts as damage: follow live channels in the default mode.
+    bool refresh() { return state().refresh(); }
+
     [[nodiscard]] const std::string& name() const { return state().opened.name; }
     /// The codec identity stored in the channel file.
     [[nodiscard]] const CodecDescriptor& stored_codec() const { return state().opened.header.codec; }
@@ -114,6 +131,24 @@ private:
         State(OpenedChannel o, C c, ReadOptions opt)
             : opened(std::move(o)), codec(std::move(c)), options(opt),
               scanner(opened.segment->bytes(), opened.header.records_offset, opt.verify_max_bytes) {}
+
+        bool refresh() {
+            if (current) return true;
+            started = true;
+            const SegmentPtr& seg = opened.segment;
+            const std::uint64_t from = scanner.status().intact_end;
+            const std::uint64_t size = detail::file_size(opened.file.get(), seg->path());
+            if (size > seg->offset() + seg->size()) {  // map from the page holding the first unread byte
+                const std::uint64_t base = from / MappedSegment::page_size() * MappedSegment::page_size();
+                opened.segment = MappedSegment::map(opened.file.get(), base, size - base, seg->path());
+            }
+            // Rescan from the last intact record, also when nothing grew: a record being
+            // written may have completed in place.
+            scanner = RecordScanner(opened.segment->bytes(), from, options.verify_max_bytes, opened.segment->offset(),
+                                    scanner.status().records);
+            advance();
+            return current.has_value();
+        }
 
         void advance() {
             current = scanner.next();
@@ -273,11 +308,11 @@ private:
             if (errno == ENOENT) throw channel_error("no channel '" + std::string(name) + "' in '" + dir_.string() + "'");
             detail::throw_errno("channel '" + std::string(name) + "': cannot open '" + path.string() + "'");
         }
-        const detail::FileHandle file{fd};
+        detail::FileHandle file{fd};
         auto segment = MappedSegment::map(fd, detail::file_size(fd, path), path);
         auto header = format::parse_file_header(segment->bytes(), "channel '" + std::string(name) + "' ('" +
                                                                       path.string() + "')");
-        return {std::string(name), std::move(segment), std::move(header)};
+        return {std::string(name), std::move(file), std::move(segment), std::move(header)};
     }
 
     std::filesystem::path dir_;
