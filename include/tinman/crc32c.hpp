@@ -62,7 +62,19 @@ __attribute__((target("sse4.2"))) inline std::uint32_t crc32c_update_hw(std::uin
         n -= 8;
     }
     c = static_cast<std::uint32_t>(c64);
-    while (n--) c = _mm_crc32_u8(c, std::to_integer<std::uint8_t>(*p++));
+    if (n & 4) {
+        std::uint32_t w;
+        std::memcpy(&w, p, 4);
+        c = _mm_crc32_u32(c, w);
+        p += 4;
+    }
+    if (n & 2) {
+        std::uint16_t w;
+        std::memcpy(&w, p, 2);
+        c = _mm_crc32_u16(c, w);
+        p += 2;
+    }
+    if (n & 1) c = _mm_crc32_u8(c, std::to_integer<std::uint8_t>(*p));
     return c;
 }
 
@@ -110,14 +122,10 @@ __attribute__((target("sse4.2,pclmul"))) inline std::uint32_t crc32c_update_clmu
     return crc32c_update_hw(static_cast<std::uint32_t>(c64), p, n);
 }
 
-inline bool cpu_has_sse42() noexcept {
-    static const bool has = __builtin_cpu_supports("sse4.2");
-    return has;
-}
-inline bool cpu_has_clmul() noexcept {
-    static const bool has = __builtin_cpu_supports("sse4.2") && __builtin_cpu_supports("pclmul");
-    return has;
-}
+// Read once at start-up (plain loads on the hot path, no guard): 0 software, 1 crc32, 2 crc32 and pclmul.
+inline const int crc32c_cpu_level = (__builtin_cpu_init(), __builtin_cpu_supports("sse4.2"))
+                                        ? (__builtin_cpu_supports("pclmul") ? 2 : 1)
+                                        : 0;
 #endif
 
 /// Inputs from this size on are folded with carry-less multiplication.
@@ -125,8 +133,10 @@ inline constexpr std::size_t crc32c_clmul_min_bytes = 512;
 
 inline std::uint32_t crc32c_update(std::uint32_t c, const std::byte* p, std::size_t n) noexcept {
 #if TINMAN_HAS_SSE42_CRC32C
-    if (n >= crc32c_clmul_min_bytes && cpu_has_clmul()) return crc32c_update_clmul(c, p, n);
-    if (cpu_has_sse42()) return crc32c_update_hw(c, p, n);
+    if (crc32c_cpu_level > 0) {
+        if (n >= crc32c_clmul_min_bytes && crc32c_cpu_level > 1) return crc32c_update_clmul(c, p, n);
+        return crc32c_update_hw(c, p, n);
+    }
 #endif
     return crc32c_update_sw(c, p, n);
 }
@@ -142,7 +152,7 @@ inline std::uint32_t crc32c_update(std::uint32_t c, const std::byte* p, std::siz
 /// True when CRC32C runs on the CPU's `crc32` instruction.
 [[nodiscard]] inline bool crc32c_is_hardware() noexcept {
 #if TINMAN_HAS_SSE42_CRC32C
-    return detail::cpu_has_sse42();
+    return detail::crc32c_cpu_level > 0;
 #else
     return false;
 #endif

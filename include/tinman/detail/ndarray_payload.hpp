@@ -62,14 +62,16 @@ template <class Shape>
         throw format_error("ndim " + std::to_string(ndim) + " exceeds the limit of " + std::to_string(max_ndim));
     const std::size_t data_offset = 8 + std::size_t{dlen} + 8 * std::size_t{ndim};
     need(data_offset, "shape");
-    a.shape.resize(ndim);
+    std::size_t dims[max_ndim];  // filled below up to ndim; built into the shape in one step
     bool empty = false;
     for (std::uint32_t i = 0; i < ndim; ++i) {
         const std::uint64_t d = load_le<std::uint64_t>(p.data() + 8 + dlen + 8 * std::size_t{i});
-        if (d > SIZE_MAX) throw format_error("dimension " + std::to_string(d) + " is too large");
-        a.shape[i] = static_cast<std::size_t>(d);
+        if constexpr (sizeof(std::size_t) < sizeof(std::uint64_t))
+            if (d > SIZE_MAX) throw format_error("dimension " + std::to_string(d) + " is too large");
+        dims[i] = static_cast<std::size_t>(d);
         empty |= d == 0;
     }
+    a.shape = shape_type(dims, dims + ndim);
     a.count = empty ? 0 : checked_product(a.shape);
     a.data = p.subspan(data_offset);
     return a;
