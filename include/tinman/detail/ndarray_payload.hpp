@@ -72,7 +72,14 @@ template <class Shape>
         empty |= d == 0;
     }
     a.shape = shape_type(dims, dims + ndim);
-    a.count = empty ? 0 : checked_product(a.shape);
+    // As numpy does, the nonzero dimensions must multiply to at most PTRDIFF_MAX
+    // even when another is 0: xtensor computes signed strides from them.
+    std::size_t nonzero_product = 1;
+    for (std::uint32_t i = 0; i < ndim; ++i)
+        if (dims[i] != 0 && (__builtin_mul_overflow(nonzero_product, dims[i], &nonzero_product) ||
+                             nonzero_product > static_cast<std::size_t>(PTRDIFF_MAX)))
+            throw format_error("shape product overflows");
+    a.count = empty ? 0 : nonzero_product;
     a.data = p.subspan(data_offset);
     return a;
 }
