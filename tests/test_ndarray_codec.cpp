@@ -64,6 +64,8 @@ static_assert(!element_assignable<ArrayView<double>>);
 static_assert(!data_writable<ArrayView<double>>);
 static_assert(!element_assignable<ArrayView<std::int32_t>>);
 static_assert(std::is_same_v<decltype(std::declval<ArrayView<float>&>().data()), const float*>);
+static_assert(!element_assignable<ArrayView<double, 2>>);
+static_assert(!data_writable<ArrayView<double, 1>>);
 
 }  // namespace
 
@@ -235,10 +237,46 @@ TEST_CASE("NdArrayCodec: hostile headers are refused without large allocations")
     refuses(payload("<f8", {2}, 16, 0, 5'000'000), "ndim 5000000");
     refuses(payload("<f8", {2}, 16, 0, 40), "too short");
     refuses(payload("<f8", {1ull << 62, 1ull << 62}, 0), "overflows");
+    // Empty, yet the other dimensions overflow a signed stride (as numpy refuses too).
+    refuses(payload("<f8", {0, 1ull << 40, 1ull << 40}, 0), "overflows");
+    refuses(payload("<f8", {1ull << 63, 0}, 0), "overflows");
     refuses(payload("<f8", {1ull << 61}, 8), "array data is 8 bytes");
     refuses(payload("<f8", {3}, 16), "array data is 16 bytes");
     CHECK_THROWS_AS((void)codec.decode(payload("<f4", {2}, 8), nullptr), codec_mismatch);
     CHECK_THROWS_WITH_AS((void)AnyArrayCodec{}.decode(payload("<q9", {2}, 16), nullptr),
                          doctest::Contains("unknown or malformed dtype '<q9'"), format_error);
     CHECK_THROWS_AS((void)AnyArrayCodec{}.decode(payload("|O", {2}, 16), nullptr), format_error);
+}
+
+TEST_CASE("NdArrayCodec: a fixed rank reads xtensor adaptors and checks the rank") {
+    TempDir dir;
+    {
+        ObLogWriter log{dir.path()};
+        auto w = log.get_writer("m", NdArrayCodec<float, 2>{});
+        w(xt::xtensor<float, 2>{{1, 2, 3}, {4, 5, 6}});
+        CHECK_THROWS_AS(w(xt::xtensor<float, 1>{1, 2}), error);  // refused, not written
+        auto any = log.get_writer("any", AnyArrayCodec{});
+        any(xt::xarray<float>{{1.f, 2.f}});
+        any(xt::xarray<float>{1.f, 2.f, 3.f});
+    }
+    ObLogReader reader{dir.path()};
+    std::size_t n = 0;
+    for (auto&& [t, m] : reader.read_channel<NdArrayCodec<float, 2>>("m")) {
+        static_assert(std::is_same_v<std::decay_t<decltype(m)>, ArrayView<float, 2>>);
+        static_assert(std::tuple_size_v<typename ArrayView<float, 2>::shape_type> == 2);
+        CHECK(m(1, 2) == 6.f);
+        ++n;
+    }
+    CHECK(n == 1);
+    // The same records as dynamic rank, and a rank mismatch named per record.
+    CHECK(std::ranges::distance(reader.read_channel<NdArrayCodec<float>>("m")) == 1);
+    auto ranked = reader.read_channel<NdArrayCodec<float, 2>>("any");
+    auto it = ranked.begin();
+    CHECK((*it).value(0, 1) == 2.f);
+    ++it;
+    CHECK_THROWS_WITH_AS((void)*it, doctest::Contains("stored array has 1 dimensions, requested 2"), codec_mismatch);
+    for (auto&& [t, a] : reader.read_channel<AnyArrayCodec>("any")) {
+        if (a.dimension() == 1) CHECK(a.as<float, 1>()(2) == 3.f);
+        else CHECK_THROWS_AS(((void)a.as<float, 1>()), codec_mismatch);
+    }
 }

@@ -66,13 +66,13 @@ public:
         return is<T>() && reinterpret_cast<std::uintptr_t>(data_.data()) % alignof(T) == 0;
     }
 
-    /// A zero-copy view as `T`. Throws `codec_mismatch` if the dtype is not `T`'s
-    /// (including `T` in the other byte order) and `format_error` if the data is
-    /// misaligned; never copies.
-    template <Element T>
-    [[nodiscard]] ArrayView<T> as() const {
+    /// A zero-copy view as `T` (of rank `Rank`, if given). Throws `codec_mismatch`
+    /// if the dtype is not `T`'s (including `T` in the other byte order) or the rank
+    /// differs, and `format_error` if the data is misaligned; never copies.
+    template <Element T, std::size_t Rank = dynamic_rank>
+    [[nodiscard]] ArrayView<T, Rank> as() const {
         if (!is<T>()) throw codec_mismatch(mismatch_text<T>());
-        return detail::view_array<T>(payload(), owner_);
+        return detail::view_array<T, Rank>(payload(), owner_);
     }
 
     /// A copy as `T`, from `T`'s dtype in either byte order, at any alignment.

@@ -9,6 +9,7 @@
 #include <cstring>
 #include <string>
 #include <type_traits>
+#include <array>
 
 #include "codec.hpp"
 #include "detail/ndarray_payload.hpp"
@@ -16,13 +17,22 @@
 
 namespace tinman {
 
-/// A read-only n-d array over memory owned by `SegmentPtr` (usually a mapped
-/// channel file): an `xt::xarray_adaptor` over `const T*`, row-major. Copying it
-/// copies the shape and shares the memory; the mapping stays alive as long as
-/// any copy does. Writing through it does not compile.
+/// The rank of arrays whose number of dimensions is known only at run time.
+inline constexpr std::size_t dynamic_rank = static_cast<std::size_t>(-1);
+
+/// The buffer of a read-only view: `const T*` plus the owner that keeps the memory mapped.
 template <Element T>
-using ArrayView = xt::xarray_adaptor<xt::xbuffer_adaptor<const T*, xt::smart_ownership, SegmentPtr>,
-                                     xt::layout_type::row_major, shape_type>;
+using ViewBuffer = xt::xbuffer_adaptor<const T*, xt::smart_ownership, SegmentPtr>;
+
+/// A read-only n-d array over memory owned by `SegmentPtr` (usually a mapped
+/// channel file), row-major: an `xt::xarray_adaptor` over `const T*`, or with a
+/// fixed `Rank` an `xt::xtensor_adaptor` (cheaper to make: no dynamic shape).
+/// Copying it copies the shape and shares the memory; the mapping stays alive as
+/// long as any copy does. Writing through it does not compile.
+template <Element T, std::size_t Rank = dynamic_rank>
+using ArrayView = std::conditional_t<Rank == dynamic_rank,
+                                     xt::xarray_adaptor<ViewBuffer<T>, xt::layout_type::row_major, shape_type>,
+                                     xt::xtensor_adaptor<ViewBuffer<T>, Rank, xt::layout_type::row_major>>;
 
 namespace detail {
 
@@ -40,17 +50,28 @@ inline void check_bool_bytes(std::span<const std::byte> bytes) {
     if (high) throw format_error("bool array holds a byte other than 0 or 1");
 }
 
-/// Checks a payload holds a `T` array that can be viewed in place, then views it.
-template <Element T>
-[[nodiscard]] ArrayView<T> view_array(const ArrayPayload& a, const SegmentPtr& owner) {
+/// Checks a payload holds a `T` array (of rank `Rank`) that can be viewed in place, then views it.
+template <Element T, std::size_t Rank = dynamic_rank>
+[[nodiscard]] ArrayView<T, Rank> view_array(const ArrayPayload& a, const SegmentPtr& owner) {
+    if constexpr (Rank != dynamic_rank) {
+        if (a.shape.size() != Rank)
+            throw codec_mismatch("stored array has " + std::to_string(a.shape.size()) + " dimensions, requested " +
+                                 std::to_string(Rank));
+    }
     check_array_size(a, sizeof(T));
     const auto* data = a.data.data();
     if (reinterpret_cast<std::uintptr_t>(data) % alignof(T) != 0)
         throw format_error("array data is not aligned to " + std::to_string(alignof(T)) +
                            " bytes, so it cannot be viewed in place; read it with AnyArrayCodec and copy_as()");
     if constexpr (std::is_same_v<T, bool>) check_bool_bytes(a.data);
-    using buffer = xt::xbuffer_adaptor<const T*, xt::smart_ownership, SegmentPtr>;
-    return ArrayView<T>(buffer(reinterpret_cast<const T*>(data), a.count, owner), a.shape);
+    ViewBuffer<T> buffer(reinterpret_cast<const T*>(data), a.count, owner);
+    if constexpr (Rank == dynamic_rank) {
+        return ArrayView<T>(std::move(buffer), a.shape);
+    } else {
+        std::array<std::size_t, Rank> shape;
+        std::copy(a.shape.begin(), a.shape.end(), shape.begin());
+        return ArrayView<T, Rank>(std::move(buffer), shape);
+    }
 }
 
 template <class E>
@@ -76,17 +97,19 @@ template <class T, class E>
 }  // namespace detail
 
 /// Stores n-d arrays of element type `T` as the Python NumpyArrayCodec does,
-/// with the element data 64-byte aligned in the file.
+/// with the element data 64-byte aligned in the file. With a fixed `Rank`,
+/// reading yields `ArrayView<T, Rank>` and checks each record's rank, and
+/// writing checks it too; the file is the same either way.
 ///
 /// Writes any xtensor expression whose `value_type` is `T` (containers, fixed
 /// tensors, views, adaptors, lazy expressions; any layout), in C order, and
 /// plain `T` values as 0-d arrays. Contiguous row-major input is written from
 /// its own memory; anything else is evaluated into reused scratch memory.
 /// Reads `ArrayView<T>`; the stored dtype must be exactly `dtype_of<T>`.
-template <Element T>
+template <Element T, std::size_t Rank = dynamic_rank>
 class NdArrayCodec {
 public:
-    using value_type = ArrayView<T>;
+    using value_type = ArrayView<T, Rank>;
     using element_type = T;
 
     [[nodiscard]] CodecDescriptor descriptor() const { return {"ndarray", {{"dtype", std::string(dtype_of<T>)}}}; }
@@ -100,13 +123,18 @@ public:
     [[nodiscard]] value_type decode(std::span<const std::byte> payload, const SegmentPtr& owner) const {
         const auto a = detail::parse_array_payload(payload);
         if (a.dtype != dtype_of<T>) throw codec_mismatch(dtype_mismatch(a.dtype));
-        return detail::view_array<T>(a, owner);
+        return detail::view_array<T, Rank>(a, owner);
     }
 
     /// Expressions whose `value_type` is exactly `T` (convert others with `xt::cast<T>(...)`).
     template <class E>
         requires detail::is_xexpression_v<E> && std::same_as<typename E::value_type, T>
     [[nodiscard]] Payload encode(const E& e, EncodeScratch& scratch) const {
+        if constexpr (Rank != dynamic_rank) {
+            if (e.dimension() != Rank)
+                throw error("cannot write an array of " + std::to_string(e.dimension()) + " dimensions with a rank " +
+                            std::to_string(Rank) + " NdArrayCodec");
+        }
         detail::write_array_head(scratch.head, dtype_of<T>, e.shape());
         const std::size_t n = static_cast<std::size_t>(e.size());
         const T* data = detail::c_order_data<T>(e);
@@ -122,7 +150,7 @@ public:
 
     /// A single value of exactly type `T` (no silent conversion), stored as a 0-d array.
     template <class V>
-        requires std::same_as<V, T>
+        requires std::same_as<V, T> && (Rank == 0 || Rank == dynamic_rank)
     [[nodiscard]] Payload encode(const V& value, EncodeScratch& scratch) const {
         detail::write_array_head(scratch.head, dtype_of<T>, std::array<std::size_t, 0>{});
         return payload(scratch, &value, 1);
@@ -145,5 +173,7 @@ static_assert(CodecFor<NdArrayCodec<double>, xt::xarray<double>>);
 static_assert(CodecFor<NdArrayCodec<double>, double>);
 static_assert(!CodecFor<NdArrayCodec<double>, xt::xarray<float>>);
 static_assert(!CodecFor<NdArrayCodec<double>, float>);
+static_assert(Codec<NdArrayCodec<float, 2>>);
+static_assert(!CodecFor<NdArrayCodec<double, 1>, double>);
 
 }  // namespace tinman
