@@ -1,0 +1,172 @@
+#pragma once
+/// @file
+/// Writes Python tinman `.blog` channels that Python tinman's `ObLogReader`
+/// reads: record 0 is the 57-byte pickle of `tinman.codecs.numpy.NumpyArrayCodec`,
+/// every later record an array in the NumpyArrayCodec layout, framed `<QQ`.
+///
+///     tinman::python::BlogWriter out{"python_logs", "imu"};
+///     out.write(tinman::now_ns(), xt::xtensor<double, 1>{1, 2, 3});
+///     out.close();
+///
+/// Unlike Python's writer it never deletes other channels, and refuses to
+/// replace an existing one unless asked (`OpenMode::truncate`). The format has
+/// no checksums and no alignment: the files hold what Python's would.
+
+#include <fcntl.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <vector>
+
+#include "any_array_codec.hpp"
+#include "channel_name.hpp"
+#include "detail/file.hpp"
+#include "oblog_writer.hpp"
+#include "python_blog_format.hpp"
+
+namespace tinman::python {
+
+/// Writes one `.blog` channel of arrays. Not thread-safe.
+class BlogWriter {
+public:
+    /// Creates `<dir>/<channel>.blog` (and `dir` if needed) and writes the codec
+    /// record, timestamped `codec_timestamp`. `OpenMode::create` (default) fails
+    /// with `channel_error` if the file exists, `truncate` empties it;
+    /// `append` is not supported (the format cannot tell a torn tail reliably).
+    BlogWriter(const std::filesystem::path& dir, std::string_view channel, OpenMode mode = OpenMode::create,
+               std::int64_t codec_timestamp = now_ns())
+        : channel_(channel) {
+        validate_channel_name(channel);
+        path_ = dir / (channel_ + std::string(blog_suffix));
+        if (mode == OpenMode::append) throw channel_error(where() + ": appending to a .blog channel is not supported");
+        std::error_code ec;
+        std::filesystem::create_directories(dir, ec);
+        if (ec) throw io_error("cannot create log directory '" + dir.string() + "'", ec.value());
+        const int flags = O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW | (mode == OpenMode::create ? O_EXCL : O_TRUNC);
+        const int fd = ::open(path_.c_str(), flags, 0644);
+        if (fd < 0) {
+            if (errno == EEXIST) throw channel_error(where() + " already exists; open it with OpenMode::truncate");
+            tinman::detail::throw_errno(where() + ": cannot create");
+        }
+        fd_ = tinman::detail::FileHandle{fd};
+        write_record(codec_timestamp, numpy_codec_pickle, {});
+        records_ = 0;
+    }
+
+    BlogWriter(const BlogWriter&) = delete;
+    BlogWriter& operator=(const BlogWriter&) = delete;
+    ~BlogWriter() {
+        try {
+            close();
+        } catch (...) {  // destructors never throw: call close() to see errors
+        }
+    }
+
+    /// Appends `value`: an `AnyArray`, an xtensor expression of an element type, or one element (a 0-d array).
+    template <class V>
+        requires CodecFor<AnyArrayCodec, V> || Element<V>
+    void write(std::int64_t timestamp, const V& value) {
+        Payload p;
+        if constexpr (Element<V>) p = NdArrayCodec<V>{}.encode(value, scratch_);
+        else p = AnyArrayCodec{}.encode(value, scratch_);
+        write_record(timestamp, p.head, p.body);
+    }
+
+    /// Appends `value`, timestamped with `now_ns()`.
+    template <class V>
+        requires CodecFor<AnyArrayCodec, V> || Element<V>
+    void write(const V& value) {
+        write(now_ns(), value);
+    }
+
+    /// Hands buffered records to the OS.
+    void flush() {
+        check_open();
+        const std::span<const std::byte> part{buffer_};
+        write_all({&part, 1});
+        buffer_.clear();
+    }
+
+    /// Flushes and closes the file, reporting failures. Closing twice does nothing.
+    void close() {
+        if (!fd_) return;
+        std::exception_ptr first;
+        try {
+            flush();
+        } catch (...) {
+            first = std::current_exception();
+        }
+        buffer_.clear();
+        const int rc = fd_.close();
+        if (first) std::rethrow_exception(first);
+        if (rc != 0) throw io_error(where() + ": close failed", rc);
+    }
+
+    [[nodiscard]] const std::filesystem::path& path() const noexcept { return path_; }
+    /// Data records written (the codec record not counted).
+    [[nodiscard]] std::uint64_t records_written() const noexcept { return records_; }
+
+private:
+    static constexpr std::size_t buffer_limit = std::size_t{1} << 16;
+
+    [[nodiscard]] std::string where() const { return "channel '" + channel_ + "' ('" + path_.string() + "')"; }
+
+    void check_open() const {
+        if (!fd_) throw channel_error(where() + " is closed");
+    }
+
+    void write_record(std::int64_t timestamp, std::span<const std::byte> head, std::span<const std::byte> body) {
+        check_open();
+        if (timestamp < 0)
+            throw error(where() + ": timestamp " + std::to_string(timestamp) + " cannot be stored (the format's is unsigned)");
+        std::byte header[blog_header_size];
+        tinman::detail::store_le<std::uint64_t>(header, static_cast<std::uint64_t>(timestamp));
+        tinman::detail::store_le<std::uint64_t>(header + 8, head.size() + body.size());
+        if (buffer_.size() + sizeof header + head.size() + body.size() <= buffer_limit) {
+            buffer_.insert(buffer_.end(), header, header + sizeof header);
+            buffer_.insert(buffer_.end(), head.begin(), head.end());
+            buffer_.insert(buffer_.end(), body.begin(), body.end());
+        } else {  // large: after what is buffered, straight from the caller's memory
+            flush();
+            const std::span<const std::byte> parts[] = {header, head, body};
+            write_all(parts);
+        }
+        ++records_;
+    }
+
+    /// Writes `parts` back to back at the end of the file; handles short writes and EINTR.
+    void write_all(std::span<const std::span<const std::byte>> parts) {
+        iovec iov[3];
+        std::size_t count = 0;
+        for (const auto& part : parts)
+            if (!part.empty()) iov[count++] = {const_cast<std::byte*>(part.data()), part.size()};
+        std::size_t first = 0;
+        while (first < count) {
+            const ssize_t n = ::writev(fd_.get(), iov + first, static_cast<int>(count - first));
+            if (n < 0 && errno == EINTR) continue;
+            if (n <= 0) throw io_error(where() + ": write failed", n < 0 ? errno : EIO);
+            for (auto left = static_cast<std::size_t>(n); left > 0;) {
+                const std::size_t step = std::min(left, iov[first].iov_len);
+                iov[first].iov_base = static_cast<std::byte*>(iov[first].iov_base) + step;
+                iov[first].iov_len -= step;
+                left -= step;
+                if (iov[first].iov_len == 0) ++first;
+            }
+        }
+    }
+
+    std::string channel_;
+    std::filesystem::path path_;
+    tinman::detail::FileHandle fd_;
+    std::vector<std::byte> buffer_;
+    EncodeScratch scratch_;
+    std::uint64_t records_ = 0;
+};
+
+}  // namespace tinman::python
