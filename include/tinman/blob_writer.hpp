@@ -16,6 +16,7 @@
 #include <cstring>
 #include <filesystem>
 #include <initializer_list>
+#include <limits>
 #include <memory>
 #include <span>
 #include <string>
@@ -27,6 +28,7 @@
 #include "error.hpp"
 #include "format.hpp"
 #include "mapped_segment.hpp"
+#include "time_index.hpp"
 
 namespace tinman {
 
@@ -94,6 +96,7 @@ public:
             }
             std::byte* out = buffer_.get() + used_;
             format::encode_record_header({timestamp, head + body, static_cast<std::uint32_t>(padding), crc, 0}, out);
+            index_.add(timestamp, end_ + used_, detail::load_le<std::uint32_t>(out + 28));
             std::memset(out + hs, 0, padding);
             if (head) std::memcpy(out + hs + padding, p.head.data(), head);
             if (body) std::memcpy(out + hs + padding + head, p.body.data(), body);
@@ -110,15 +113,8 @@ public:
     /// On failure they stay buffered and the next `flush()` writes them again.
     void flush() {
         check_open();
-        if (used_ == 0) return;
-        std::span<const std::byte> buffered{buffer_.get(), used_};
-        if (const auto [written, code] = write_at(end_, {&buffered, 1}); code != 0)
-            throw io_error(where() + ": writing " + std::to_string(buffered_records_) + " buffered records at offset " +
-                               std::to_string(end_) + " failed (they stay buffered; flush again to retry)",
-                           code);
-        end_ += used_;
-        used_ = 0;
-        buffered_records_ = 0;
+        if (used_ != 0) flush_buffer();
+        index_.flush();  // only now: the index never gets ahead of the records
     }
 
     /// Flushes, then waits until the file's data is on the storage device (`fdatasync`).
@@ -138,6 +134,8 @@ public:
             first = std::current_exception();
         }
         const std::size_t lost = buffered_records_;
+        index_.drop_last(lost);  // entries of records that were never written
+        index_.close();
         used_ = 0;
         buffered_records_ = 0;
         const int rc = fd_.close();
@@ -164,6 +162,17 @@ public:
     [[nodiscard]] std::uint64_t existing_records() const noexcept { return existing_records_; }
 
 private:
+    void flush_buffer() {
+        std::span<const std::byte> buffered{buffer_.get(), used_};
+        if (const auto [written, code] = write_at(end_, {&buffered, 1}); code != 0)
+            throw io_error(where() + ": writing " + std::to_string(buffered_records_) + " buffered records at offset " +
+                               std::to_string(end_) + " failed (they stay buffered; flush again to retry)",
+                           code);
+        end_ += used_;
+        used_ = 0;
+        buffered_records_ = 0;
+    }
+
     [[nodiscard]] std::string where() const { return "channel '" + channel_ + "' ('" + path_.string() + "')"; }
 
     void check_open() const {
@@ -232,20 +241,25 @@ private:
             const auto r = write_at(end_, parts);
             written_end = end_ + r.written;
             error = r.error;
-        } else {  // payload first, then the header over the stale bytes
-            const std::span<const std::byte> parts[] = {p.head, p.body};
-            const auto r = write_at(payload_at, parts);
-            written_end = payload_at + r.written;
-            error = r.error;
+        } else {
+            // Header first, over the stale bytes (the file does not grow): from then on
+            // the record at end_ is this one, incomplete until its payload lands. The
+            // other order would let a stale header that claims bytes past the end of
+            // the file read as a complete record once this payload extends the file.
+            const std::span<const std::byte> h[] = {header};
+            error = write_at(end_, h).error;
             if (error == 0) {
-                const std::span<const std::byte> h[] = {header};
-                error = write_at(end_, h).error;
+                const std::span<const std::byte> parts[] = {p.head, p.body};
+                const auto r = write_at(payload_at, parts);
+                written_end = payload_at + r.written;
+                error = r.error;
             }
         }
         if (error != 0) {
             stale_end_ = std::max(stale_end_, written_end);
             throw io_error(where() + ": writing a record at offset " + std::to_string(end_) + " failed", error);
         }
+        index_.add(timestamp, end_, detail::load_le<std::uint32_t>(header + 28));
         end_ = payload_at + head + p.body.size();
     }
 
@@ -293,10 +307,16 @@ private:
         fd_ = detail::FileHandle{fd};
         try {
             lock(fd);
-            write_header(format::encode_file_header(codec));
+            const auto header = format::encode_file_header(codec);
+            write_header(header);
             // The header must be on disk before the name is, or a power loss could leave an empty channel file.
             if (::fdatasync(fd) != 0) detail::throw_errno(where() + ": cannot sync '" + tmp.string() + "'");
+            index_.create(index_path_for(path_), format::stored_header_crc(header), header.size());
+            // Replacing: the empty index goes first (an empty index is valid for any channel file).
+            // Creating: only once the channel is ours (the name may be taken).
+            if (replace) (void)index_.commit();
             const int rc = replace ? ::rename(tmp.c_str(), path_.c_str()) : ::link(tmp.c_str(), path_.c_str());
+            if (rc == 0 && !replace) (void)index_.commit();
             if (rc != 0) {
                 if (errno == EEXIST)
                     throw channel_error(where() +
@@ -306,6 +326,7 @@ private:
             if (!replace) ::unlink(tmp.c_str());
             sync_directory(dir);
         } catch (...) {
+            index_.abandon();
             fd_.reset();
             ::unlink(tmp.c_str());
             throw;
@@ -332,7 +353,10 @@ private:
         const int fd = fd_.get();
         const std::uint64_t size = detail::file_size(fd, path_);
         if (size == 0) {  // an empty file (not made by this library, which writes the header first): start it
-            write_header(format::encode_file_header(codec));
+            const auto header = format::encode_file_header(codec);
+            write_header(header);
+            index_.create(index_path_for(path_), format::stored_header_crc(header), header.size());
+            (void)index_.commit();
             return;
         }
         std::uint64_t intact_end = 0;
@@ -360,6 +384,21 @@ private:
                                        " are followed by an intact record at offset " + std::to_string(*next) +
                                        "; refusing to cut them (recover the channel first)");
             }
+            // Bring the time index in step with the intact records (kept if it is a prefix of them).
+            const std::uint64_t records = existing_records_;
+            index_.open_for_append(index_path_for(path_), format::stored_header_crc(file), header.records_offset,
+                                   records, [&](auto&& add) {
+                                       RecordScanner again(file, header.records_offset, 0);
+                                       std::int64_t max = std::numeric_limits<std::int64_t>::min();
+                                       for (std::uint64_t i = 0; i < records; ++i) {
+                                           const auto r = again.next();
+                                           if (!r) break;
+                                           max = std::max(max, r->timestamp);
+                                           add(format::IndexEntry{
+                                               r->timestamp, max, r->offset,
+                                               detail::load_le<std::uint32_t>(file.data() + r->offset + 28)});
+                                       }
+                                   });
         }
         if (intact_end < size) {
             if (::ftruncate(fd, static_cast<off_t>(intact_end)) != 0) detail::throw_errno(where() + ": cannot cut the torn tail");
@@ -380,6 +419,7 @@ private:
     std::uint64_t cut_bytes_ = 0;
     std::size_t buffered_records_ = 0;
     std::uint64_t stale_end_ = 0;  // end of bytes a failed write left past end_
+    IndexWriter index_;
 };
 
 }  // namespace tinman

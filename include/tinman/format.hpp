@@ -31,6 +31,30 @@
 /// so that the codec's bulk data (for NdArrayCodec: the array elements) starts
 /// at a file offset aligned as the codec asks (64 bytes for arrays); the payload
 /// itself stays byte-identical to what the codec produced.
+///
+/// Time index, a sidecar file `<dir>/<channel>.tinman-index` (optional: readers
+/// rebuild it in memory by one scan when it is missing, short or stale):
+///
+///     offset size field
+///          0    8 magic "\x89TINDEX\n"
+///          8    2 u16 version (1)
+///         10    2 u16 entry_size (32)
+///         12    4 u32 data_header_crc: the channel file's header_crc (bytes 20-24)
+///         16    8 u64 records_offset of the channel file
+///         24   36 reserved, zero
+///         60    4 u32 header_crc: CRC32C of bytes [0, 60)
+///         64    . entries, one per data record in file order (a partial last entry is ignored)
+///
+/// Entry i (32 bytes at 64 + 32 i):
+///
+///          0    8 i64 timestamp of record i
+///          8    8 i64 max_timestamp: the largest timestamp of records 0..i (the running maximum)
+///         16    8 u64 offset of record i's header in the channel file
+///         24    4 u32 record_crc: record i's header_crc (binds the entry to that record)
+///         28    4 u32 entry_crc: CRC32C of bytes [0, 28) then of u64 i (binds the entry to its place)
+///
+/// The writer appends entries after the records they describe reached the file
+/// (never ahead of the data), so after a kill the index is a prefix of the records.
 
 #include <algorithm>
 #include <array>
@@ -87,6 +111,70 @@ inline constexpr std::uint16_t required_flags_mask = 0xFF00;
 inline constexpr std::uint32_t record_flag_skip = 1;
 /// File name suffix of a channel: `<dir>/<channel>.tinman`.
 inline constexpr std::string_view channel_suffix = ".tinman";
+
+/// File name suffix of a channel's time index: `<dir>/<channel>.tinman-index`.
+inline constexpr std::string_view index_suffix = ".tinman-index";
+inline constexpr std::array<std::byte, 8> index_magic{std::byte{0x89}, std::byte{'T'}, std::byte{'I'}, std::byte{'N'},
+                                                      std::byte{'D'},  std::byte{'E'}, std::byte{'X'}, std::byte{'\n'}};
+inline constexpr std::uint16_t index_version = 1;
+inline constexpr std::size_t index_header_size = 64;
+inline constexpr std::size_t index_entry_size = 32;
+
+/// One entry of a time index: where record `i` is and what the clock had reached by then.
+struct IndexEntry {
+    std::int64_t timestamp = 0;
+    std::int64_t max_timestamp = 0;  ///< the largest timestamp of this record and all before it
+    std::uint64_t offset = 0;        ///< file offset of the record header
+    std::uint32_t record_crc = 0;    ///< the record's header_crc
+    friend bool operator==(const IndexEntry&, const IndexEntry&) = default;
+};
+
+/// The 64-byte header of a time index for a channel file whose header checksum
+/// is `data_header_crc` and whose records start at `records_offset`.
+[[nodiscard]] inline std::array<std::byte, index_header_size> encode_index_header(std::uint32_t data_header_crc,
+                                                                                  std::uint64_t records_offset) {
+    std::array<std::byte, index_header_size> h{};
+    std::copy(index_magic.begin(), index_magic.end(), h.begin());
+    detail::store_le<std::uint16_t>(&h[8], index_version);
+    detail::store_le<std::uint16_t>(&h[10], static_cast<std::uint16_t>(index_entry_size));
+    detail::store_le<std::uint32_t>(&h[12], data_header_crc);
+    detail::store_le<std::uint64_t>(&h[16], records_offset);
+    detail::store_le<std::uint32_t>(&h[60], crc32c({h.data(), 60}));
+    return h;
+}
+
+/// True when `h` (at least 64 bytes) is a valid index header for the channel file described.
+[[nodiscard]] inline bool index_header_matches(std::span<const std::byte> h, std::uint32_t data_header_crc,
+                                               std::uint64_t records_offset) noexcept {
+    if (h.size() < index_header_size) return false;
+    const auto expected = encode_index_header(data_header_crc, records_offset);
+    return std::equal(expected.begin(), expected.end(), h.begin());
+}
+
+inline void encode_index_entry(const IndexEntry& e, std::uint64_t number, std::byte* out) noexcept {
+    detail::store_le<std::uint64_t>(out, static_cast<std::uint64_t>(e.timestamp));
+    detail::store_le<std::uint64_t>(out + 8, static_cast<std::uint64_t>(e.max_timestamp));
+    detail::store_le<std::uint64_t>(out + 16, e.offset);
+    detail::store_le<std::uint32_t>(out + 24, e.record_crc);
+    std::byte n[8];
+    detail::store_le<std::uint64_t>(n, number);
+    detail::store_le<std::uint32_t>(out + 28, crc32c(n, crc32c({out, 28})));
+}
+
+/// Decodes entry number `number`; nullopt when its checksum does not match.
+[[nodiscard]] inline std::optional<IndexEntry> decode_index_entry(const std::byte* in, std::uint64_t number) noexcept {
+    std::byte n[8];
+    detail::store_le<std::uint64_t>(n, number);
+    if (detail::load_le<std::uint32_t>(in + 28) != crc32c(n, crc32c({in, 28}))) return std::nullopt;
+    return IndexEntry{static_cast<std::int64_t>(detail::load_le<std::uint64_t>(in)),
+                      static_cast<std::int64_t>(detail::load_le<std::uint64_t>(in + 8)),
+                      detail::load_le<std::uint64_t>(in + 16), detail::load_le<std::uint32_t>(in + 24)};
+}
+
+/// The header checksum stored in a channel file's first 64 bytes.
+[[nodiscard]] inline std::uint32_t stored_header_crc(std::span<const std::byte> file) noexcept {
+    return file.size() >= file_header_size ? detail::load_le<std::uint32_t>(&file[20]) : 0;
+}
 
 /// One record's header, decoded.
 struct RecordHeader {

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <iterator>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <string>
@@ -19,6 +20,7 @@
 #include "codec.hpp"
 #include "format.hpp"
 #include "mapped_segment.hpp"
+#include "time_index.hpp"
 
 namespace tinman {
 
@@ -47,6 +49,16 @@ struct OpenedChannel {
     detail::FileHandle file;  ///< kept open so that `Channel::refresh` can map what was appended
     SegmentPtr segment;
     format::FileHeader header;
+};
+
+/// Where a time-range read starts: the first record that may be in the range,
+/// its number, the largest timestamp before it, and the range `[from, to)`.
+struct TimeWindow {
+    std::int64_t from = std::numeric_limits<std::int64_t>::min();
+    std::int64_t to = std::numeric_limits<std::int64_t>::max();
+    std::uint64_t start_offset = 0;
+    std::uint64_t start_index = 0;
+    std::int64_t max_before = std::numeric_limits<std::int64_t>::min();
 };
 
 /// The records of one channel, decoded by `C`: a single-pass input range.
@@ -89,6 +101,8 @@ public:
         }
         /// The current record's raw view: index from 0, file offset, payload bytes.
         [[nodiscard]] const RecordView& record() const { return state_->checked_current(); }
+        /// The current record's timestamp, without decoding it.
+        [[nodiscard]] std::int64_t timestamp() const { return state_->checked_current().timestamp; }
 
     private:
         friend class Channel;
@@ -98,6 +112,12 @@ public:
 
     Channel(OpenedChannel opened, C codec, ReadOptions options)
         : state_(std::make_unique<State>(std::move(opened), std::move(codec), options)) {}
+
+    /// The records of `window`: from the record at `window.start_offset` on, in file
+    /// order, those with timestamp >= `from`, until the first whose running
+    /// maximum timestamp reaches `to` (see `ObLogReader::read_channel(name, from, to)`).
+    Channel(OpenedChannel opened, C codec, ReadOptions options, const TimeWindow& window)
+        : state_(std::make_unique<State>(std::move(opened), std::move(codec), options, window)) {}
 
     /// Starts the pass (a channel is read once; later calls continue where it is).
     [[nodiscard]] iterator begin() {
@@ -131,9 +151,14 @@ private:
         State(OpenedChannel o, C c, ReadOptions opt)
             : opened(std::move(o)), codec(std::move(c)), options(opt),
               scanner(opened.segment->bytes(), opened.header.records_offset, opt.verify_max_bytes) {}
+        State(OpenedChannel o, C c, ReadOptions opt, const TimeWindow& w)
+            : opened(std::move(o)), codec(std::move(c)), options(opt),
+              scanner(opened.segment->bytes(), w.start_offset, opt.verify_max_bytes, 0, w.start_index),
+              ranged(true), window(w), running_max(w.max_before) {}
 
         bool refresh() {
             if (current) return true;
+            if (past_range) return false;
             started = true;
             const SegmentPtr& seg = opened.segment;
             const std::uint64_t from = scanner.status().intact_end;
@@ -151,8 +176,18 @@ private:
         }
 
         void advance() {
-            current = scanner.next();
-            if (!current && options.strict && !scanner.status().clean())
+            for (;;) {
+                current = past_range ? std::nullopt : scanner.next();
+                if (!current || !ranged) break;
+                running_max = std::max(running_max, current->timestamp);
+                if (running_max >= window.to) {  // no later record can be in the range
+                    current.reset();
+                    past_range = true;
+                    return;
+                }
+                if (current->timestamp >= window.from) break;
+            }
+            if (!current && !past_range && options.strict && !scanner.status().clean())
                 throw format_error("channel '" + opened.name + "' ('" + opened.segment->path().string() +
                                    "'): " + scanner.status().reason);
         }
@@ -184,6 +219,10 @@ private:
         RecordScanner scanner;
         std::optional<RecordView> current;
         bool started = false;
+        bool ranged = false;
+        TimeWindow window;
+        std::int64_t running_max = std::numeric_limits<std::int64_t>::min();
+        bool past_range = false;
     };
 
     State& state() const {
@@ -194,14 +233,147 @@ private:
     std::unique_ptr<State> state_;
 };
 
+/// Random access to the records of one channel, decoded by `C` on access:
+/// `view[i]`, `size()`, `front()`, `back()`, `seek(t)`, and iterators that make
+/// it a `std::ranges::random_access_range`. Record `i` is found through the
+/// channel's time index in O(1) (see `TimeIndex`); values are zero-copy views
+/// of the mapping, as with `Channel`. The records are those the channel file
+/// held when the view was made. Copies share one state: use a view (and its
+/// copies and iterators) from one thread at a time; iterators stay valid while
+/// a copy of the view lives.
+///
+///     auto imu = reader.channel<tinman::NdArrayCodec<double>>("imu");
+///     auto [t, a] = imu[imu.seek(t0)];  // the first record at or after t0
+template <Codec C>
+class ChannelView {
+    struct State;
+
+public:
+    using value_type = Record<typename C::value_type>;
+    using size_type = std::uint64_t;
+    using difference_type = std::ptrdiff_t;
+
+    /// A random-access iterator; dereferencing decodes (and returns a value, not a reference).
+    class iterator {
+    public:
+        using iterator_concept = std::random_access_iterator_tag;
+        using iterator_category = std::input_iterator_tag;
+        using value_type = ChannelView::value_type;
+        using difference_type = std::ptrdiff_t;
+        using reference = value_type;
+
+        iterator() = default;
+        [[nodiscard]] value_type operator*() const { return state_->decode(position()); }
+        [[nodiscard]] value_type operator[](difference_type n) const { return *(*this + n); }
+        /// The record's timestamp, from the index (nothing is decoded).
+        [[nodiscard]] std::int64_t timestamp() const { return state_->index.entry(position()).timestamp; }
+        /// The record's raw view: number, file offset, payload bytes.
+        [[nodiscard]] RecordView record() const { return state_->index.record(position()); }
+        /// The record's number in the channel.
+        [[nodiscard]] std::uint64_t index() const noexcept { return static_cast<std::uint64_t>(i_); }
+
+        iterator& operator++() noexcept { ++i_; return *this; }
+        iterator operator++(int) noexcept { auto old = *this; ++i_; return old; }
+        iterator& operator--() noexcept { --i_; return *this; }
+        iterator operator--(int) noexcept { auto old = *this; --i_; return old; }
+        iterator& operator+=(difference_type n) noexcept { i_ += n; return *this; }
+        iterator& operator-=(difference_type n) noexcept { i_ -= n; return *this; }
+        [[nodiscard]] friend iterator operator+(iterator it, difference_type n) noexcept { return it += n; }
+        [[nodiscard]] friend iterator operator+(difference_type n, iterator it) noexcept { return it += n; }
+        [[nodiscard]] friend iterator operator-(iterator it, difference_type n) noexcept { return it -= n; }
+        [[nodiscard]] friend difference_type operator-(const iterator& a, const iterator& b) noexcept { return a.i_ - b.i_; }
+        [[nodiscard]] friend bool operator==(const iterator& a, const iterator& b) noexcept { return a.i_ == b.i_; }
+        [[nodiscard]] friend auto operator<=>(const iterator& a, const iterator& b) noexcept { return a.i_ <=> b.i_; }
+
+    private:
+        friend class ChannelView;
+        iterator(State* s, difference_type i) noexcept : state_(s), i_(i) {}
+        [[nodiscard]] std::uint64_t position() const {
+            if (state_ == nullptr || i_ < 0) throw channel_error("ChannelView iterator used out of range");
+            return static_cast<std::uint64_t>(i_);  // the upper bound is checked by the index
+        }
+        State* state_ = nullptr;
+        difference_type i_ = 0;
+    };
+    using const_iterator = iterator;
+
+    ChannelView(OpenedChannel opened, C codec, ReadOptions options)
+        : state_(std::make_shared<State>(std::move(opened), std::move(codec), options)) {}
+
+    [[nodiscard]] size_type size() const { return state().index.size(); }
+    [[nodiscard]] bool empty() const { return size() == 0; }
+    /// Record `i`, decoded; throws `channel_error` when `i >= size()` (checked, like `at`).
+    [[nodiscard]] value_type operator[](size_type i) const { return state().decode(i); }
+    [[nodiscard]] value_type at(size_type i) const { return state().decode(i); }
+    [[nodiscard]] value_type front() const { return state().decode(0); }
+    [[nodiscard]] value_type back() const {
+        const auto n = size();
+        if (n == 0) throw channel_error("channel '" + name() + "' has no records");
+        return state().decode(n - 1);
+    }
+    /// Record `i`'s timestamp, from the index (nothing is decoded).
+    [[nodiscard]] std::int64_t timestamp(size_type i) const { return state().index.entry(i).timestamp; }
+    /// The number of the first record with timestamp >= t (`size()` if none), in O(log n).
+    /// Exact also when timestamps go backwards (the index keeps the running maximum).
+    [[nodiscard]] size_type seek(std::int64_t t) const { return state().index.seek(t); }
+    /// An iterator to the first record with timestamp >= t.
+    [[nodiscard]] iterator lower_bound(std::int64_t t) const { return begin() + static_cast<difference_type>(seek(t)); }
+
+    [[nodiscard]] iterator begin() const { return iterator(&state(), 0); }
+    [[nodiscard]] iterator end() const { return iterator(&state(), static_cast<difference_type>(size())); }
+
+    [[nodiscard]] const std::string& name() const { return state().opened.name; }
+    [[nodiscard]] const CodecDescriptor& stored_codec() const { return state().opened.header.codec; }
+    /// The channel's index: how many records came from the index file, where the records end and why.
+    [[nodiscard]] const TimeIndex& time_index() const { return state().index; }
+    /// The mapping the values point into.
+    [[nodiscard]] const SegmentPtr& segment() const { return state().opened.segment; }
+
+private:
+    struct State {
+        State(OpenedChannel o, C c, ReadOptions opt)
+            : opened(std::move(o)), codec(std::move(c)),
+              index(opened.segment, opened.header, index_path_for(opened.segment->path()), opt.verify_max_bytes) {}
+
+        value_type decode(std::uint64_t i) {
+            const RecordView r = index.record(i);
+            try {
+                return {r.timestamp, codec.decode(r.payload, opened.segment)};
+            } catch (const codec_mismatch& e) {
+                throw codec_mismatch(context(r) + e.what());
+            } catch (const format_error& e) {
+                throw format_error(context(r) + e.what());
+            }
+        }
+
+        std::string context(const RecordView& r) const {
+            return "cannot decode record " + std::to_string(r.index) + " (offset " + std::to_string(r.offset) +
+                   ") of channel '" + opened.name + "' with " + codec.descriptor().to_string() + ": ";
+        }
+
+        OpenedChannel opened;
+        C codec;
+        TimeIndex index;
+    };
+
+    State& state() const {
+        if (!state_) throw channel_error("ChannelView was moved from");
+        return *state_;
+    }
+
+    std::shared_ptr<State> state_;
+};
+
 /// A channel's summary: codec, record count, time range and damage, if any.
 struct ChannelInfo {
     std::string name;
     CodecDescriptor codec;
     std::uint64_t records = 0;
     std::uint64_t file_bytes = 0;
-    std::optional<std::int64_t> first_timestamp;
-    std::optional<std::int64_t> last_timestamp;
+    std::optional<std::int64_t> first_timestamp;  ///< of the first record
+    std::optional<std::int64_t> last_timestamp;   ///< of the last record
+    std::optional<std::int64_t> max_timestamp;    ///< the largest (differs from the last after a clock step back)
+    std::uint64_t indexed_records = 0;  ///< records found through the time index file (the rest were scanned)
     ScanStatus status;  ///< where the intact records end and why
     std::string error;  ///< set (and the rest left empty) when the file could not be opened as a channel
 };
@@ -247,20 +419,26 @@ public:
     /// The codec identity stored in channel `name`.
     [[nodiscard]] CodecDescriptor codec(std::string_view name) const { return open(name).header.codec; }
 
-    /// Summary of channel `name`, from a scan of its record headers.
+    /// Summary of channel `name`. With an intact time index this reads a few
+    /// hundred bytes whatever the record count: the index's header and last entry,
+    /// the first and last records' headers (checked against the index) and any
+    /// records appended past the index; otherwise it scans the record headers.
+    /// Records in the middle are not read: `verify()` checks them all.
     [[nodiscard]] ChannelInfo info(std::string_view name) const {
         auto opened = open(name);
         ChannelInfo info;
         info.name = opened.name;
         info.codec = opened.header.codec;
         info.file_bytes = opened.segment->size();
-        RecordScanner scanner(opened.segment->bytes(), opened.header.records_offset);
-        while (auto r = scanner.next()) {
-            if (!info.first_timestamp) info.first_timestamp = r->timestamp;
-            info.last_timestamp = r->timestamp;
+        TimeIndex index(opened.segment, opened.header, index_path_for(opened.segment->path()));
+        if (const auto n = index.size(); n > 0) {
+            info.first_timestamp = index.record(0).timestamp;
+            info.last_timestamp = index.record(n - 1).timestamp;
+            info.max_timestamp = index.entry(index.size() - 1).max_timestamp;
         }
-        info.status = scanner.status();
-        info.records = info.status.records;
+        info.status = index.status();
+        info.records = index.size();
+        info.indexed_records = index.indexed_records();
         return info;
     }
 
@@ -298,6 +476,46 @@ public:
         if (auto why = codec.mismatch(opened.header.codec); !why.empty())
             throw codec_mismatch("cannot read channel '" + opened.name + "' in '" + dir_.string() + "': " + why);
         return Channel<C>(std::move(opened), std::move(codec), options);
+    }
+
+    /// The records of channel `name` with timestamps in `[from, to)`, found in
+    /// O(log n) through the time index; only their pages are read. They come in
+    /// file order, from the first record with timestamp >= `from` up to (not
+    /// including) the first with timestamp >= `to`, skipping those before `from`.
+    /// With timestamps that never go backwards that is every record in `[from, to)`.
+    /// After a backward clock step, a record is yielded when `from <= timestamp`
+    /// and no record before it reached `to` (its running maximum is < `to`).
+    template <Codec C>
+    [[nodiscard]] Channel<C> read_channel(std::string_view name, std::int64_t from, std::int64_t to, C codec = {},
+                                          ReadOptions options = {}) const {
+        auto opened = open(name);
+        if (auto why = codec.mismatch(opened.header.codec); !why.empty())
+            throw codec_mismatch("cannot read channel '" + opened.name + "' in '" + dir_.string() + "': " + why);
+        TimeWindow window;
+        window.from = from;
+        window.to = to;
+        {
+            TimeIndex index(opened.segment, opened.header, index_path_for(opened.segment->path()),
+                            options.verify_max_bytes);
+            const auto first = index.seek(from);
+            window.start_index = first;
+            if (first < index.size()) {
+                window.start_offset = index.record(first).offset;
+            } else {  // past the end: where the intact records end (the tail, if any, is scanned from there)
+                window.start_offset = index.status().intact_end;
+            }
+            if (first > 0) window.max_before = index.entry(first - 1).max_timestamp;
+        }
+        return Channel<C>(std::move(opened), std::move(codec), options, window);
+    }
+
+    /// Random access to channel `name`, decoded with `codec` (see `ChannelView`).
+    template <Codec C>
+    [[nodiscard]] ChannelView<C> channel(std::string_view name, C codec = {}, ReadOptions options = {}) const {
+        auto opened = open(name);
+        if (auto why = codec.mismatch(opened.header.codec); !why.empty())
+            throw codec_mismatch("cannot read channel '" + opened.name + "' in '" + dir_.string() + "': " + why);
+        return ChannelView<C>(std::move(opened), std::move(codec), options);
     }
 
 private:
