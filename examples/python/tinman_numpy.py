@@ -1,0 +1,234 @@
+"""Read native tinman channels with numpy: zero-copy, read-only, checksummed.
+
+A channel file (``<dir>/<channel>.tinman``) is memory-mapped read-only and each
+record's array is a ``np.frombuffer`` view of the mapping: no bytes are copied,
+``arr.flags.writeable`` is False and ``arr.base`` is the mmap. Nothing but the
+standard library and numpy is needed.
+
+    import tinman_numpy
+    for t, arr in tinman_numpy.read_channel("logs", "sensor_data"):
+        print(t, arr.mean())
+
+Checks, as the C++ reader makes them (format version 1, see the README):
+- the file header's magic, version, required flags and CRC32C;
+- every record header's CRC32C;
+- the payload CRC32C of payloads up to ``verify_max_bytes`` (4096, as in C++);
+  larger payloads only with ``verify_all=True`` (reading stays O(1) otherwise);
+- the array data's alignment (``require_aligned``: a misaligned record, which only
+  files from other writers can hold, raises instead of yielding an unaligned view).
+Iteration stops before the first torn or corrupt record; ``Channel.status`` then
+says why and where (``strict=True`` raises ``ValueError`` instead).
+"""
+import mmap
+import os
+import struct
+
+import numpy as np
+
+__all__ = ["Channel", "ChannelStatus", "channel_names", "crc32c", "open_channel", "read_channel"]
+
+MAGIC = b"\x89TINMAN\n"
+VERSION = 1
+SUFFIX = ".tinman"
+FILE_HEADER = struct.Struct("<8sHHIII")   # magic, version, flags, records_offset, codec_size, header_crc
+RECORD_HEADER = struct.Struct("<qQIIII")  # timestamp, payload_size, padding, payload_crc, flags, header_crc
+RECORD_FLAG_SKIP = 1
+DEFAULT_VERIFY_MAX_BYTES = 4096
+
+
+def _crc32c_table():
+    table = []
+    for i in range(256):
+        c = i
+        for _ in range(8):
+            c = (c >> 1) ^ 0x82F63B78 if c & 1 else c >> 1
+        table.append(c)
+    return table
+
+
+_TABLE = _crc32c_table()
+
+
+def crc32c(data, crc=0):
+    """CRC32C (Castagnoli, reflected 0x82F63B78) of a bytes-like object, continuing from ``crc``."""
+    table = _TABLE
+    crc ^= 0xFFFFFFFF
+    for b in memoryview(data).cast("B"):
+        crc = table[(crc ^ b) & 0xFF] ^ (crc >> 8)
+    return crc ^ 0xFFFFFFFF
+
+
+class ChannelStatus:
+    """Where reading stopped: ``stop`` is None (not yet), "end" (clean), "torn" or "corrupt"."""
+
+    def __init__(self):
+        self.records = 0
+        self.intact_end = 0
+        self.stop = None
+        self.reason = ""
+
+    @property
+    def clean(self):
+        return self.stop == "end"
+
+    def __repr__(self):
+        return "ChannelStatus(records=%d, intact_end=%d, stop=%r, reason=%r)" % (
+            self.records, self.intact_end, self.stop, self.reason)
+
+
+class Channel:
+    """A tinman channel file, mapped read-only. Iterate it for ``(timestamp, ndarray)``."""
+
+    def __init__(self, path, verify_max_bytes=DEFAULT_VERIFY_MAX_BYTES, verify_all=False, require_aligned=True,
+                 strict=False):
+        self.path = os.fspath(path)
+        self.verify_max_bytes = float("inf") if verify_all else verify_max_bytes
+        self.require_aligned = require_aligned
+        self.strict = strict
+        self.status = ChannelStatus()
+        with open(self.path, "rb") as f:
+            size = os.fstat(f.fileno()).st_size
+            if size < FILE_HEADER.size + 40:
+                raise ValueError("%s: not a tinman channel (file of %d bytes has no header)" % (self.path, size))
+            self._map = mmap.mmap(f.fileno(), size, access=mmap.ACCESS_READ)
+        self._parse_header()
+
+    def _fail(self, reason):
+        raise ValueError("%s: %s" % (self.path, reason))
+
+    def _parse_header(self):
+        m = self._map
+        magic, version, flags, records_offset, codec_size, header_crc = FILE_HEADER.unpack_from(m, 0)
+        if magic != MAGIC:
+            self._fail("not a tinman channel (bad magic)")
+        if version != VERSION:
+            self._fail("unsupported format version %d" % version)
+        if codec_size > 4096 or 64 + codec_size > len(m):
+            self._fail("codec descriptor size %d is out of range" % codec_size)
+        fixed = bytearray(m[:64])
+        fixed[20:24] = b"\0\0\0\0"
+        if crc32c(m[64:64 + codec_size], crc32c(fixed)) != header_crc:
+            self._fail("file header checksum mismatch")
+        if flags & 0xFF00:
+            self._fail("file requires features this reader lacks (flags %d)" % flags)
+        if records_offset < 64 + codec_size or records_offset % 64 or records_offset > len(m):
+            self._fail("records offset %d is out of range" % records_offset)
+        lines = bytes(m[64:64 + codec_size]).decode("utf-8").split("\n")
+        if len(lines) < 2 or lines[-1] != "":
+            self._fail("malformed codec descriptor")
+        self.codec = lines[0]
+        self.codec_params = dict(line.split("=", 1) for line in lines[1:-1])
+        self.records_offset = records_offset
+        self.status.intact_end = records_offset
+
+    def close(self):
+        """Releases the mapping once no array points into it (until then the arrays keep it alive)."""
+        try:
+            self._map.close()
+        except BufferError:
+            pass  # arrays still view it: it is unmapped when the last of them is gone
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def _stop(self, why, reason, pos):
+        self.status.stop = why
+        if reason:
+            self.status.reason = "%s at offset %d" % (reason, pos)
+            if self.strict:
+                raise ValueError("%s: %s" % (self.path, self.status.reason))
+
+    def records(self):
+        """Yields ``(timestamp, record offset, payload offset, payload memoryview)`` per intact record."""
+        m = self._map
+        view = memoryview(m)
+        pos = self.records_offset
+        end = len(m)
+        while True:
+            if pos == end:
+                return self._stop("end", "", pos)
+            if end - pos < RECORD_HEADER.size:
+                return self._stop("torn", "incomplete record header (%d of 32 bytes)" % (end - pos), pos)
+            header = view[pos:pos + RECORD_HEADER.size]
+            ts, size, padding, payload_crc, flags, header_crc = RECORD_HEADER.unpack(header)
+            if crc32c(header[:28]) != header_crc:
+                if header.tobytes() == bytes(32):
+                    return self._stop("torn", "unwritten (zero) bytes where a record header should be", pos)
+                return self._stop("corrupt", "record header checksum mismatch", pos)
+            if flags & ~RECORD_FLAG_SKIP:
+                return self._stop("corrupt", "unknown record flags %d" % flags, pos)
+            after = end - pos - RECORD_HEADER.size
+            if padding > after or size > after - padding:
+                return self._stop("torn", "record of %d payload bytes extends past the end of the file" % size, pos)
+            start = pos + RECORD_HEADER.size + padding
+            payload = view[start:start + size]
+            if size <= self.verify_max_bytes and crc32c(payload) != payload_crc:
+                return self._stop("corrupt", "payload checksum mismatch", pos)
+            record_offset = pos
+            pos = start + size
+            self.status.intact_end = pos
+            if flags & RECORD_FLAG_SKIP:
+                continue
+            self.status.records += 1
+            yield ts, record_offset, start, payload
+
+    def __iter__(self):
+        if self.codec != "ndarray":
+            raise ValueError("%s: codec %r is not ndarray; use records() for raw payloads" % (self.path, self.codec))
+        index = 0
+        for ts, offset, start, payload in self.records():
+            try:
+                arr = self._decode(payload, start)
+            except ValueError as e:
+                raise ValueError("cannot decode record %d (offset %d) of %s: %s" % (index, offset, self.path, e))
+            index += 1
+            yield ts, arr
+
+    def _decode(self, payload, start):
+        size = len(payload)
+        if size < 8:
+            raise ValueError("payload of %d bytes is too short" % size)
+        (dlen,) = struct.unpack_from("<I", payload, 0)
+        if dlen == 0 or dlen > 32 or size < 8 + dlen:
+            raise ValueError("dtype length %d is out of range" % dlen)
+        dtype = np.dtype(bytes(payload[4:4 + dlen]).decode("ascii"))
+        if dtype.hasobject:
+            raise ValueError("object arrays cannot be read")
+        (ndim,) = struct.unpack_from("<I", payload, 4 + dlen)
+        offset = 8 + dlen + 8 * ndim
+        if ndim > 64 or size < offset:
+            raise ValueError("ndim %d is out of range" % ndim)
+        shape = struct.unpack_from("<%dQ" % ndim, payload, 8 + dlen)
+        count = 1
+        for d in shape:
+            count *= d
+        if (size - offset) != count * dtype.itemsize:
+            raise ValueError("array data is %d bytes, dtype %s and shape %s need %d"
+                             % (size - offset, dtype.str, shape, count * dtype.itemsize))
+        # A view of the mmap itself (base is the mmap object): no copy, read-only.
+        arr = np.frombuffer(self._map, dtype=dtype, count=count, offset=start + offset).reshape(shape)
+        if self.require_aligned and count and not arr.flags.aligned:
+            raise ValueError("array data at file offset %d is not aligned for %s; "
+                             "open with require_aligned=False for an unaligned view" % (start + offset, dtype.str))
+        return arr
+
+
+def channel_names(log_dir):
+    """The channels of a log directory, sorted."""
+    return sorted(f[:-len(SUFFIX)] for f in os.listdir(log_dir)
+                  if f.endswith(SUFFIX) and len(f) > len(SUFFIX) and not f.startswith("."))
+
+
+def open_channel(log_dir, name, **options):
+    """Opens channel ``name`` of ``log_dir``; options as for ``Channel``."""
+    if "/" in name or name.startswith(".") or ".." in name or not name:
+        raise ValueError("invalid channel name %r" % name)
+    return Channel(os.path.join(log_dir, name + SUFFIX), **options)
+
+
+def read_channel(log_dir, name, **options):
+    """Yields ``(timestamp, read-only ndarray)`` for each intact record of a channel."""
+    yield from open_channel(log_dir, name, **options)

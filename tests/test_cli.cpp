@@ -1,0 +1,341 @@
+// The `tinman` command-line tool (examples/cli/tinman.cpp), driven as a user runs it:
+// output content and exit status of each subcommand, on clean, torn and corrupt logs.
+#include <doctest/doctest.h>
+
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include <tinman.hpp>
+#include <tinman/python_blog.hpp>
+
+#include "test_support.hpp"
+
+#ifndef TINMAN_CLI_PATH
+#error "TINMAN_CLI_PATH (the built tinman executable) must be defined by the build"
+#endif
+
+using namespace tinman;
+
+namespace {
+
+struct Run {
+    int status = -1;
+    std::string out;
+    std::string err;
+};
+
+std::string quote(const std::string& s) {
+    std::string q = "'";
+    for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    return q + "'";
+}
+
+std::string slurp(const std::filesystem::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+/// Runs `tinman args...` (stdout and stderr are pipes/files, never a terminal).
+Run tinman_cli(const std::vector<std::string>& args) {
+    static int counter = 0;
+    const auto err_file = std::filesystem::temp_directory_path() /
+                          ("tinman-cli-err-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
+    std::string cmd = quote(TINMAN_CLI_PATH);
+    for (const auto& a : args) cmd += ' ' + quote(a);
+    cmd += " 2>" + quote(err_file.string());
+    Run r;
+    FILE* p = ::popen(cmd.c_str(), "r");
+    REQUIRE(p != nullptr);
+    char buf[4096];
+    for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, p)) > 0;) r.out.append(buf, n);
+    const int raw = ::pclose(p);
+    r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : 128 + WTERMSIG(raw);
+    r.err = slurp(err_file);
+    std::filesystem::remove(err_file);
+    return r;
+}
+
+bool has(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
+std::vector<std::string> lines(const std::string& text) {
+    std::vector<std::string> out;
+    std::size_t start = 0;
+    for (std::size_t nl; (nl = text.find('\n', start)) != std::string::npos; start = nl + 1)
+        out.push_back(text.substr(start, nl - start));
+    return out;
+}
+
+constexpr std::int64_t t0 = 1'764'108'000'000'000'000;  // 2025-11-25T22:00:00Z
+
+/// A log: "imu" (10 records of float64 (3,)), "img" (3 records of uint8 (2, 100)),
+/// "mixed" (arrays of varying dtype and shape).
+void write_log(const std::filesystem::path& dir) {
+    ObLogWriter log{dir};
+    auto imu = log.get_writer("imu", NdArrayCodec<double>{});
+    for (int i = 0; i < 10; ++i)
+        imu(t0 + i * 100'000'000 + 7, xt::xarray<double>{i * 1.0, i + 0.5, -2.0 * i});
+    auto img = log.get_writer("img", NdArrayCodec<std::uint8_t>{});
+    for (int i = 0; i < 3; ++i) {
+        xt::xarray<std::uint8_t> a = xt::xarray<std::uint8_t>::from_shape({2, 100});
+        for (std::size_t k = 0; k < a.size(); ++k) a.data()[k] = static_cast<std::uint8_t>(k + i);
+        img(t0 + i * 1'000'000'000, a);
+    }
+    auto mixed = log.get_writer("mixed", AnyArrayCodec{});
+    mixed(t0, xt::xarray<float>{1.5f, 2.0f});
+    mixed(t0 + 1, xt::xarray<std::int32_t>{{1, 2}, {3, 4}});
+    log.close();
+}
+
+}  // namespace
+
+TEST_CASE("tinman CLI: --help for every subcommand, usage errors are exit status 2") {
+    const Run top = tinman_cli({"--help"});
+    CHECK(top.status == 0);
+    CHECK(has(top.out, "usage: tinman <command>"));
+    for (const char* cmd : {"info", "cat", "verify", "recover", "export", "convert"}) {
+        CAPTURE(cmd);
+        const Run r = tinman_cli({cmd, "--help"});
+        CHECK(r.status == 0);
+        CHECK(has(r.out, std::string("usage: tinman ") + cmd));
+    }
+    CHECK(tinman_cli({}).status == 2);
+    const Run bogus = tinman_cli({"frobnicate"});
+    CHECK(bogus.status == 2);
+    CHECK(has(bogus.err, "unknown command 'frobnicate'"));
+    const Run bad = tinman_cli({"cat", "x", "y", "--colour"});
+    CHECK(bad.status == 2);
+    CHECK(has(bad.err, "unknown option '--colour'"));
+    CHECK(tinman_cli({"cat", "only-one-argument"}).status == 2);
+    const Run bad_time = tinman_cli({"cat", "x", "y", "--from", "yesterday"});
+    CHECK(bad_time.status == 2);
+    CHECK(has(bad_time.err, "cannot read time 'yesterday'"));
+}
+
+TEST_CASE("tinman CLI: missing directories and unknown channels have their own exit status") {
+    test::TempDir dir;
+    write_log(dir.path());
+    for (const std::vector<std::string>& args :
+         {std::vector<std::string>{"info", (dir / "nope").string()}, {"cat", (dir / "nope").string(), "imu"},
+          {"verify", (dir / "nope").string()}, {"recover", (dir / "nope").string()},
+          {"export", (dir / "nope").string(), "imu", (dir / "x.npy").string()}}) {
+        const Run r = tinman_cli(args);
+        CAPTURE(args[0]);
+        CHECK(r.status == 3);
+        CHECK(has(r.err, "no log directory '" + (dir / "nope").string() + "'"));
+    }
+    const Run r = tinman_cli({"cat", dir.path().string(), "gyro"});
+    CHECK(r.status == 4);
+    CHECK(has(r.err, "no channel 'gyro'"));
+    CHECK(has(r.err, "channels: img, imu, mixed"));
+    CHECK(tinman_cli({"verify", dir.path().string(), "gyro"}).status == 4);
+    CHECK(tinman_cli({"export", dir.path().string(), "gyro", (dir / "x.npy").string()}).status == 4);
+}
+
+TEST_CASE("tinman CLI: info lists codec, dtype, shape, counts, ISO-8601 times, size and rate") {
+    test::TempDir dir;
+    write_log(dir.path());
+    const Run table = tinman_cli({"info", dir.path().string()});
+    REQUIRE(table.status == 0);
+    const auto rows = lines(table.out);
+    REQUIRE(rows.size() == 4);
+    CHECK(has(rows[0], "CHANNEL"));
+    CHECK(has(rows[0], "RATE"));
+    CHECK(has(rows[2], "imu"));
+    CHECK(has(rows[2], "ndarray(dtype=<f8)"));
+    CHECK(has(rows[2], "(3,)"));
+    CHECK(has(rows[2], "2025-11-25T22:00:00.000000007Z"));
+    CHECK(has(rows[2], "2025-11-25T22:00:00.900000007Z"));
+    CHECK(has(rows[2], "0.900 s"));
+    CHECK(has(rows[2], "10.0/s"));  // 9 intervals in 0.9 s
+    CHECK(has(rows[2], "clean"));
+    CHECK(has(rows[1], "(2, 100)"));
+    CHECK(has(rows[3], "varies"));
+
+    const Run json = tinman_cli({"info", dir.path().string(), "--json"});
+    REQUIRE(json.status == 0);
+    CHECK(has(json.out, R"j("name": "imu", "format": "tinman", "codec": "ndarray(dtype=<f8)", "dtype": "<f8", "shape": [3], "records": 10)j"));
+    CHECK(has(json.out, R"j("first_timestamp_ns": 1764108000000000007, "last_timestamp_ns": 1764108000900000007)j"));
+    CHECK(has(json.out, R"j("first_timestamp": "2025-11-25T22:00:00.000000007Z")j"));
+    CHECK(has(json.out, R"j("records_per_s": 10)j"));
+    CHECK(has(json.out, R"j("name": "mixed", "format": "tinman", "codec": "ndarray", "dtype": "varies", "shape": "varies")j"));
+    const auto bytes = std::filesystem::file_size(dir / "imu.tinman");
+    CHECK(has(json.out, "\"bytes\": " + std::to_string(bytes)));
+}
+
+TEST_CASE("tinman CLI: cat prints timestamps, shapes and numpy-like previews, --from --to --limit select") {
+    test::TempDir dir;
+    write_log(dir.path());
+    const Run all = tinman_cli({"cat", dir.path().string(), "imu"});
+    REQUIRE(all.status == 0);
+    auto out = lines(all.out);
+    REQUIRE(out.size() == 10);
+    CHECK(out[0] == "2025-11-25T22:00:00.000000007Z (3,) <f8 [0. 0.5 -0.]");
+    CHECK(out[3] == "2025-11-25T22:00:00.300000007Z (3,) <f8 [3. 3.5 -6.]");
+
+    const Run sel = tinman_cli({"cat", dir.path().string(), "imu", "--from", "2025-11-25T22:00:00.2Z", "--to",
+                                std::to_string(t0 + 500'000'007), "--limit", "2"});
+    REQUIRE(sel.status == 0);
+    out = lines(sel.out);
+    REQUIRE(out.size() == 2);
+    CHECK(out[0].starts_with("2025-11-25T22:00:00.200000007Z"));
+    CHECK(out[1].starts_with("2025-11-25T22:00:00.300000007Z"));
+    const Run to = tinman_cli({"cat", dir.path().string(), "imu", "--to", std::to_string(t0 + 200'000'007)});
+    CHECK(lines(to.out).size() == 2);  // --to is exclusive
+
+    const Run img = tinman_cli({"cat", dir.path().string(), "img", "--limit", "1"});
+    REQUIRE(lines(img.out).size() == 1);
+    CHECK(lines(img.out)[0] == "2025-11-25T22:00:00.000000000Z (2, 100) |u1 [[0 1 2 ... 97 98 99] [100 101 102 ... 197 198 199]]");
+    const Run mixed = tinman_cli({"cat", dir.path().string(), "mixed"});
+    CHECK(lines(mixed.out) == std::vector<std::string>{"2025-11-25T22:00:00.000000000Z (2,) <f4 [1.5 2.]",
+                                                       "2025-11-25T22:00:00.000000001Z (2, 2) <i4 [[1 2] [3 4]]"});
+}
+
+TEST_CASE("tinman CLI: verify and recover a torn tail, corrupt records are reported with offsets, never cut") {
+    test::TempDir dir;
+    write_log(dir.path());
+    CHECK(tinman_cli({"verify", dir.path().string()}).status == 0);
+
+    // Torn: the last imu record loses its last 5 bytes.
+    const auto imu = dir / "imu.tinman";
+    const auto full = test::read_file(imu);
+    const auto last_record = [&] {
+        ObLogReader reader{dir.path()};
+        auto ch = reader.read_channel<AnyArrayCodec>("imu");
+        std::uint64_t offset = 0;
+        for (auto it = ch.begin(); it != ch.end(); ++it) offset = it.record().offset;
+        return offset;
+    }();
+    test::write_file(imu, std::span(full).first(full.size() - 5));
+    Run v = tinman_cli({"verify", dir.path().string()});
+    CHECK(v.status == 1);
+    CHECK(has(v.out, "imu: 9 intact records"));
+    CHECK(has(v.out, "torn tail: "));
+    CHECK(has(v.out, "damaged bytes [" + std::to_string(last_record) + ", " + std::to_string(full.size() - 5) + ")"));
+    CHECK(has(v.out, "2 of 3 channels clean"));
+    const Run cat = tinman_cli({"cat", dir.path().string(), "imu"});
+    CHECK(cat.status == 1);
+    CHECK(lines(cat.out).size() == 9);
+    CHECK(has(cat.err, "stopped before a torn tail"));
+
+    const Run rec = tinman_cli({"recover", dir.path().string()});
+    CHECK(rec.status == 0);
+    CHECK(has(rec.out, "imu: cut " + std::to_string(full.size() - 5 - last_record) + " bytes at offset " +
+                           std::to_string(last_record)));
+    CHECK(has(rec.out, "9 intact records kept"));
+    CHECK(has(rec.out, "img: clean"));
+    const auto recovered = test::read_file(imu);
+    CHECK(recovered == std::vector<std::byte>(full.begin(), full.begin() + static_cast<std::ptrdiff_t>(last_record)));
+    CHECK(tinman_cli({"verify", dir.path().string()}).status == 0);
+
+    // Corrupt: a flipped bit in the header of img's second record, followed by an intact record.
+    const auto img = dir / "img.tinman";
+    auto bytes = test::read_file(img);
+    std::uint64_t second = 0;
+    {
+        ObLogReader reader{dir.path()};
+        auto ch = reader.read_channel<AnyArrayCodec>("img");
+        auto it = ch.begin();
+        ++it;
+        second = it.record().offset;
+    }
+    bytes[second + 3] ^= std::byte{0x10};
+    test::write_file(img, bytes);
+    v = tinman_cli({"verify", dir.path().string(), "img"});
+    CHECK(v.status == 5);
+    CHECK(has(v.out, "img: 2 intact records"));
+    CHECK(has(v.out, "corrupt record: record header checksum mismatch at offset " + std::to_string(second)));
+    CHECK(has(v.out, "intact records follow"));
+    const Run refuse = tinman_cli({"recover", dir.path().string(), "img"});
+    CHECK(refuse.status == 5);
+    CHECK(has(refuse.out, "img: not modified"));
+    CHECK(test::read_file(img) == bytes);  // untouched
+
+    // A file that is not a channel at all.
+    const std::string junk = "this is not a tinman file, just text long enough to have a header ..........";
+    test::write_file(dir / "junk.tinman", std::as_bytes(std::span{junk.data(), junk.size()}));
+    v = tinman_cli({"verify", dir.path().string(), "junk"});
+    CHECK(v.status == 5);
+    CHECK(has(v.out, "junk: unreadable: channel 'junk': not a tinman channel (bad magic)"));
+    const Run cat_junk = tinman_cli({"cat", dir.path().string(), "junk"});
+    CHECK(cat_junk.status == 5);
+    CHECK(has(cat_junk.err, "corrupt file"));
+    const Run info = tinman_cli({"info", dir.path().string()});
+    CHECK(info.status == 0);
+    CHECK(has(info.out, "junk: unreadable"));
+}
+
+TEST_CASE("tinman CLI: export stacks same-shape arrays into .npy with timestamps beside it") {
+    test::TempDir dir;
+    write_log(dir.path());
+    const auto out = dir / "imu.npy";
+    const Run r = tinman_cli({"export", dir.path().string(), "imu", out.string(), "--limit", "4"});
+    REQUIRE(r.status == 0);
+    CHECK(has(r.out, "exported 4 records of <f8 (3,)"));
+    const std::string npy = slurp(out);
+    REQUIRE(npy.size() > 10);
+    CHECK(npy.substr(0, 8) == std::string("\x93NUMPY\x01\x00", 8));
+    const std::size_t header_len = static_cast<unsigned char>(npy[8]) | (static_cast<unsigned char>(npy[9]) << 8);
+    CHECK((10 + header_len) % 64 == 0);
+    CHECK(npy.substr(10, header_len).starts_with("{'descr': '<f8', 'fortran_order': False, 'shape': (4, 3), }"));
+    CHECK(npy[10 + header_len - 1] == '\n');
+    REQUIRE(npy.size() == 10 + header_len + 4 * 3 * 8);
+    std::vector<double> values(12);
+    std::memcpy(values.data(), npy.data() + 10 + header_len, 96);
+    CHECK(values == std::vector<double>{0, 0.5, -0, 1, 1.5, -2, 2, 2.5, -4, 3, 3.5, -6});
+
+    const std::string ts = slurp(dir / "imu.timestamps.npy");
+    const std::size_t ts_header = static_cast<unsigned char>(ts[8]) | (static_cast<unsigned char>(ts[9]) << 8);
+    CHECK(ts.substr(10, ts_header).starts_with("{'descr': '<i8', 'fortran_order': False, 'shape': (4,), }"));
+    REQUIRE(ts.size() == 10 + ts_header + 4 * 8);
+    std::vector<std::int64_t> times(4);
+    std::memcpy(times.data(), ts.data() + 10 + ts_header, 32);
+    CHECK(times == std::vector<std::int64_t>{t0 + 7, t0 + 100'000'007, t0 + 200'000'007, t0 + 300'000'007});
+
+    const Run mixed = tinman_cli({"export", dir.path().string(), "mixed", (dir / "m.npy").string()});
+    CHECK(mixed.status == 6);
+    CHECK(has(mixed.err, "only same-shape arrays stack"));
+    CHECK_FALSE(std::filesystem::exists(dir / "m.npy"));  // no partial output
+}
+
+TEST_CASE("tinman CLI: convert writes Python tinman .blog files and reads them back") {
+    test::TempDir dir;
+    write_log(dir / "native");
+    const Run r = tinman_cli({"convert", (dir / "native").string(), (dir / "py").string()});
+    REQUIRE(r.status == 0);
+    CHECK(has(r.out, "imu: 10 records"));
+    CHECK(has(r.out, "converted 3 channels to Python tinman format"));
+    // The .blog file is exactly the documented layout: the codec pickle, then <QQ records.
+    const auto blog = test::read_file(dir / "py" / "imu.blog");
+    REQUIRE(blog.size() > 16 + 57);
+    CHECK(std::equal(python::numpy_codec_pickle.begin(), python::numpy_codec_pickle.end(), blog.begin() + 16));
+    python::BlogReader py{dir / "py"};
+    CHECK(py.channel_names() == std::vector<std::string>{"img", "imu", "mixed"});
+    std::size_t n = 0;
+    for (auto&& [t, a] : py.read_channel<double>("imu")) {
+        CHECK(t == t0 + static_cast<std::int64_t>(n) * 100'000'000 + 7);
+        CHECK(a.visit([](const auto& arr) { return xt::xarray<double>(arr); }) ==
+              xt::xarray<double>{n * 1.0, n + 0.5, -2.0 * static_cast<double>(n)});
+        ++n;
+    }
+    CHECK(n == 10);
+
+    const Run back = tinman_cli({"convert", (dir / "py").string(), (dir / "again").string()});
+    REQUIRE(back.status == 0);
+    CHECK(has(back.out, "converted 3 channels to tinman format"));
+    ObLogReader again{dir / "again"};
+    CHECK(again.codec("imu") == CodecDescriptor{"ndarray", {{"dtype", "<f8"}}});
+    CHECK(again.codec("mixed") == CodecDescriptor{"ndarray", {}});
+    const Run same = tinman_cli({"cat", (dir / "again").string(), "imu"});
+    CHECK(same.out == tinman_cli({"cat", (dir / "native").string(), "imu"}).out);
+    CHECK(tinman_cli({"cat", (dir / "py").string(), "imu"}).out == same.out);  // cat reads .blog too
+
+    const Run exists = tinman_cli({"convert", (dir / "native").string(), (dir / "py").string()});
+    CHECK(exists.status == 6);
+    CHECK(has(exists.err, "already exists"));
+    CHECK(tinman_cli({"convert", (dir / "native").string(), (dir / "py").string(), "--force"}).status == 0);
+}
