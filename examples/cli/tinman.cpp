@@ -747,22 +747,22 @@ ScanStatus for_each_record(const fs::path& dir, const std::string& name, const S
         return channel.status();
     }
     const ObLogReader reader{dir};
-    if (reader.codec(name).name == "ndarray") {
-        auto channel = reader.read_channel<AnyArrayCodec>(name);
+    // With --from/--to the time index finds the first record in O(log n).
+    auto open = [&](auto codec) {
+        if (sel.from || sel.to)
+            return reader.read_channel(name, sel.from.value_or(INT64_MIN), sel.to.value_or(INT64_MAX), codec);
+        return reader.read_channel(name, codec);
+    };
+    auto visit = [&](auto channel, auto&& use) {
         for (auto it = channel.begin(); it != channel.end() && !done(); ++it) {
             if (!sel.wants(it.record().timestamp)) continue;  // filtered before decoding
-            f(it.record().timestamp, (*it).value);
+            use(it.record().timestamp, (*it).value);
             ++taken;
         }
         return channel.status();
-    }
-    auto channel = reader.read_channel(name, RawCodec{reader.codec(name)});
-    for (auto it = channel.begin(); it != channel.end() && !done(); ++it) {
-        if (!sel.wants(it.record().timestamp)) continue;
-        other(it.record().timestamp, (*it).value);
-        ++taken;
-    }
-    return channel.status();
+    };
+    if (reader.codec(name).name == "ndarray") return visit(open(AnyArrayCodec{}), f);
+    return visit(open(RawCodec{reader.codec(name)}), other);
 }
 
 int damage_exit(const std::string& command, const std::string& name, const ScanStatus& status) {
