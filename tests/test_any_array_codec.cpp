@@ -81,4 +81,11 @@ TEST_CASE("AnyArray: sizes and dtypes are validated when built by hand") {
     CHECK_THROWS_AS(AnyArray("<f8", {2}, eight), format_error);
     CHECK_THROWS_AS(AnyArray("float64", {1}, eight), format_error);
     CHECK_THROWS_AS(AnyArray("|O8", {1}, eight), format_error);
+    // Empty, but the other dimensions would overflow xtensor's signed strides.
+    CHECK_THROWS_WITH_AS(AnyArray("<f8", {0, std::size_t{1} << 40, std::size_t{1} << 40}, {}),
+                         doctest::Contains("overflows"), format_error);
+    CHECK_THROWS_WITH_AS(AnyArray("<f8", shape_type(65, 1), eight), doctest::Contains("ndim 65"), format_error);
+    // A default-constructed AnyArray has no dtype: writing it is a clear error.
+    EncodeScratch scratch;
+    CHECK_THROWS_WITH_AS((void)AnyArrayCodec{}.encode(AnyArray{}, scratch), doctest::Contains("no dtype"), error);
 }

@@ -339,6 +339,36 @@ TEST_CASE("BlobWriter: a failed write keeps the file a valid log and the writer 
     CHECK(again.existing_records() == 21);
 }
 
+TEST_CASE("BlobWriter: after failed large writes, no stale header ever reads as a complete record") {
+    TempDir dir;
+    const auto file = dir / "c.tinman";
+    BlobWriter w(dir.path(), "c", raw);
+    w.append(0, {{}, pattern(50, 0), 8});
+    w.flush();
+    const auto size = std::filesystem::file_size(file);
+    {
+        // Each failure leaves a valid header whose payload runs past the end of
+        // the file; the next record must not extend the file under that header.
+        FileSizeLimit limit(size + 50'000);
+        CHECK_THROWS_AS(w.append(1, {{}, pattern(100'000, 1), 64}), io_error);
+        limit.set(size + 120'000);
+        CHECK_THROWS_AS(w.append(2, {{}, pattern(200'000, 2), 64}), io_error);
+        const auto after = scan(file, default_verify_max_bytes);  // large payloads are not checksummed
+        REQUIRE(after.records.size() == 1);
+        CHECK(after.status.stop == ScanStop::torn);
+        limit.set(RLIM_INFINITY);
+        w.append(3, {{}, pattern(300'000, 3), 64});
+        w.flush();
+    }
+    const auto final_scan = scan(file, default_verify_max_bytes);
+    CHECK(final_scan.status.clean());
+    REQUIRE(final_scan.records.size() == 2);
+    CHECK(final_scan.records[1].timestamp == 3);
+    const auto expected = pattern(300'000, 3);
+    CHECK(std::ranges::equal(final_scan.records[1].payload, expected));
+    CHECK(scan(file).status.clean());  // every checksum
+}
+
 TEST_CASE("BlobWriter: a FIFO in a channel's place is refused, not waited on") {
     TempDir dir;
     REQUIRE(::mkfifo((dir / "f.tinman").c_str(), 0644) == 0);

@@ -28,8 +28,7 @@ public:
     /// write records of a dtype chosen at run time. Throws `format_error` when the
     /// dtype is not a valid numpy dtype string or the size does not match.
     AnyArray(std::string_view dtype, shape_type shape, std::span<const std::byte> bytes, SegmentPtr owner = nullptr) {
-        const bool empty = std::find(shape.begin(), shape.end(), std::size_t{0}) != shape.end();
-        const std::size_t count = empty ? 0 : detail::checked_product(shape);
+        const std::size_t count = detail::checked_element_count(shape.size(), [&](std::size_t i) { return shape[i]; });
         *this = AnyArray(detail::ArrayPayload{dtype, std::move(shape), count, bytes}, std::move(owner));
     }
 
@@ -134,6 +133,7 @@ public:
     }
 
     [[nodiscard]] Payload encode(const AnyArray& a, EncodeScratch& scratch) const {
+        if (a.dtype().empty()) throw error("cannot write an empty AnyArray (it has no dtype)");
         detail::write_array_head(scratch.head, a.dtype(), a.shape());
         const std::size_t itemsize = a.dtype_info().itemsize;
         const std::size_t element_alignment = std::min<std::size_t>(itemsize & (~itemsize + 1), 8);

@@ -50,12 +50,13 @@ inline void check_bool_bytes(std::span<const std::byte> bytes) {
     if (high) throw format_error("bool array holds a byte other than 0 or 1");
 }
 
-/// Checks a payload holds a `T` array (of rank `Rank`) that can be viewed in place, then views it.
-template <Element T, std::size_t Rank = dynamic_rank>
-[[nodiscard]] ArrayView<T, Rank> view_array(const ArrayPayload& a, const SegmentPtr& owner) {
+/// Checks a parsed payload (`ArrayHead` or `ArrayPayload`) holds a `T` array (of
+/// rank `Rank`) that can be viewed in place, then views it.
+template <Element T, std::size_t Rank = dynamic_rank, class A>
+[[nodiscard]] ArrayView<T, Rank> view_array(const A& a, const SegmentPtr& owner) {
     if constexpr (Rank != dynamic_rank) {
-        if (a.shape.size() != Rank)
-            throw codec_mismatch("stored array has " + std::to_string(a.shape.size()) + " dimensions, requested " +
+        if (a.rank() != Rank)
+            throw codec_mismatch("stored array has " + std::to_string(a.rank()) + " dimensions, requested " +
                                  std::to_string(Rank));
     }
     check_array_size(a, sizeof(T));
@@ -65,13 +66,11 @@ template <Element T, std::size_t Rank = dynamic_rank>
                            " bytes, so it cannot be viewed in place; read it with AnyArrayCodec and copy_as()");
     if constexpr (std::is_same_v<T, bool>) check_bool_bytes(a.data);
     ViewBuffer<T> buffer(reinterpret_cast<const T*>(data), a.count, owner);
-    if constexpr (Rank == dynamic_rank) {
-        return ArrayView<T>(std::move(buffer), a.shape);
-    } else {
-        std::array<std::size_t, Rank> shape;
-        std::copy(a.shape.begin(), a.shape.end(), shape.begin());
-        return ArrayView<T, Rank>(std::move(buffer), shape);
-    }
+    using shape = std::conditional_t<Rank == dynamic_rank, shape_type, std::array<std::size_t, Rank>>;
+    shape s{};
+    if constexpr (Rank == dynamic_rank) s.resize(a.rank());
+    for (std::size_t i = 0; i < s.size(); ++i) s[i] = a.dim(i);
+    return ArrayView<T, Rank>(std::move(buffer), s);
 }
 
 template <class E>
@@ -121,7 +120,7 @@ public:
     }
 
     [[nodiscard]] value_type decode(std::span<const std::byte> payload, const SegmentPtr& owner) const {
-        const auto a = detail::parse_array_payload(payload);
+        const auto a = detail::parse_array_head(payload);
         if (a.dtype != dtype_of<T>) throw codec_mismatch(dtype_mismatch(a.dtype));
         return detail::view_array<T, Rank>(a, owner);
     }
