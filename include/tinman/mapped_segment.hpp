@@ -21,6 +21,14 @@ class MappedSegment;
 /// so the mapping lives exactly as long as the last of them.
 using SegmentPtr = std::shared_ptr<const MappedSegment>;
 
+/// How a mapping will be read, passed to the kernel (`madvise`) before any page is
+/// touched. It decides how much the kernel reads around a page that is not cached.
+enum class Access {
+    normal,      ///< the kernel's default read-ahead (the device's `read_ahead_kb`)
+    sequential,  ///< whole-file scans: read ahead aggressively
+    random,      ///< sparse access to large arrays: read only the pages touched
+};
+
 /// A read-only (`PROT_READ`, `MAP_SHARED`) mapping of bytes [offset, offset + size) of a file.
 /// Pages are read from disk only when touched. Appending to the file never
 /// invalidates the mapping; shrinking the file under it would (SIGBUS), which
@@ -28,13 +36,15 @@ using SegmentPtr = std::shared_ptr<const MappedSegment>;
 class MappedSegment {
 public:
     /// Maps the first `size` bytes of the open file `fd` (an empty segment when `size` is 0).
-    [[nodiscard]] static SegmentPtr map(int fd, std::uint64_t size, std::filesystem::path path) {
-        return map(fd, 0, size, std::move(path));
+    [[nodiscard]] static SegmentPtr map(int fd, std::uint64_t size, std::filesystem::path path,
+                                        Access access = Access::normal) {
+        return map(fd, 0, size, std::move(path), access);
     }
 
     /// Maps `size` bytes of `fd` from `offset`, which must be a multiple of the page size.
-    [[nodiscard]] static SegmentPtr map(int fd, std::uint64_t offset, std::uint64_t size, std::filesystem::path path) {
-        return SegmentPtr(new MappedSegment(fd, offset, size, std::move(path)));
+    [[nodiscard]] static SegmentPtr map(int fd, std::uint64_t offset, std::uint64_t size, std::filesystem::path path,
+                                        Access access = Access::normal) {
+        return SegmentPtr(new MappedSegment(fd, offset, size, std::move(path), access));
     }
 
     /// The page size: offsets given to `map` are multiples of it.
@@ -69,7 +79,7 @@ public:
     }
 
 private:
-    MappedSegment(int fd, std::uint64_t offset, std::uint64_t size, std::filesystem::path path)
+    MappedSegment(int fd, std::uint64_t offset, std::uint64_t size, std::filesystem::path path, Access access)
         : offset_(offset), path_(std::move(path)) {
         if (size == 0) return;
         if (size > SIZE_MAX) throw format_error("'" + path_.string() + "' is too large to map");
@@ -77,6 +87,9 @@ private:
         if (p == MAP_FAILED) detail::throw_errno("cannot map '" + path_.string() + "'");
         data_ = static_cast<const std::byte*>(p);
         size_ = static_cast<std::size_t>(size);
+        // Advice only: a kernel that refuses it reads as it would anyway.
+        if (access != Access::normal)
+            (void)::madvise(p, size_, access == Access::random ? MADV_RANDOM : MADV_SEQUENTIAL);
     }
 
     const std::byte* data_ = nullptr;
