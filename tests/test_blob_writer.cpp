@@ -313,7 +313,7 @@ TEST_CASE("BlobWriter: a failed write keeps the file a valid log and the writer 
         CHECK(full.status.clean());
         CHECK(full.records.size() == 20);
 
-        // A large record that does not fit: refused, its partial bytes zeroed; later records follow cleanly.
+        // A large record that does not fit: refused, its partial bytes left as padding; later records follow cleanly.
         const auto before = std::filesystem::file_size(file);
         limit.set(before + 5000);
         CHECK_THROWS_WITH_AS(w.append(20, {{}, pattern(100000, 20), 64}), doctest::Contains("failed"), io_error);

@@ -209,8 +209,14 @@ TEST_CASE("NdArrayCodec: misaligned or invalid payloads are errors, never views"
     bools.push_back(std::byte{1});
     bools.push_back(std::byte{2});  // not a bool
     CHECK_THROWS_WITH_AS((void)NdArrayCodec<bool>{}.decode(bools, nullptr), doctest::Contains("bool"), format_error);
+    const auto any_bools = AnyArrayCodec{}.decode(bools, nullptr);
+    CHECK(any_bools.is<bool>());
+    CHECK_FALSE(any_bools.is_viewable_as<bool>());  // agrees with as<bool>(), which throws
+    CHECK_THROWS_AS((void)any_bools.as<bool>(), format_error);
+    CHECK_THROWS_AS((void)any_bools.copy_as<bool>(), format_error);
     bools.back() = std::byte{0};
     CHECK(NdArrayCodec<bool>{}.decode(bools, nullptr) == b);
+    CHECK(AnyArrayCodec{}.decode(bools, nullptr).is_viewable_as<bool>());
 }
 
 TEST_CASE("NdArrayCodec: hostile headers are refused without large allocations") {

@@ -59,10 +59,13 @@ public:
     [[nodiscard]] bool is() const noexcept {
         return dtype() == dtype_of<T>;
     }
-    /// True when `as<T>()` would succeed: dtype matches and the data is aligned for `T`.
+    /// True when `as<T>()` would succeed: dtype matches, the data is aligned for `T`
+    /// and, for `bool`, every byte is 0 or 1 (checking that reads the whole array).
     template <Element T>
     [[nodiscard]] bool is_viewable_as() const noexcept {
-        return is<T>() && reinterpret_cast<std::uintptr_t>(data_.data()) % alignof(T) == 0;
+        if (!is<T>() || reinterpret_cast<std::uintptr_t>(data_.data()) % alignof(T) != 0) return false;
+        if constexpr (std::is_same_v<T, bool>) return detail::bool_bytes_valid(data_);
+        return true;
     }
 
     /// A zero-copy view as `T` (of rank `Rank`, if given). Throws `codec_mismatch`
@@ -79,7 +82,8 @@ public:
     [[nodiscard]] xt::xarray<T> copy_as() const {
         constexpr auto want = *parse_dtype(dtype_of<T>);
         if (info_.kind != want.kind || info_.itemsize != want.itemsize) throw codec_mismatch(mismatch_text<T>());
-        if constexpr (std::is_same_v<T, bool>) detail::check_bool_bytes(data_);
+        if constexpr (std::is_same_v<T, bool>)
+            if (!detail::bool_bytes_valid(data_)) throw format_error("bool array holds a byte other than 0 or 1");
         xt::xarray<T> out = xt::xarray<T>::from_shape(shape_);
         if (!data_.empty()) std::memcpy(out.data(), data_.data(), data_.size());
         if (!info_.is_native()) {

@@ -36,9 +36,9 @@ using ArrayView = std::conditional_t<Rank == dynamic_rank,
 
 namespace detail {
 
-/// Throws unless every byte is 0 or 1: any other byte read as `bool` is undefined behaviour.
-/// (This makes decoding a bool array O(n), eight bytes per step.)
-inline void check_bool_bytes(std::span<const std::byte> bytes) {
+/// True when every byte is 0 or 1: any other byte read as `bool` is undefined
+/// behaviour. (This makes decoding a bool array O(n), eight bytes per step.)
+[[nodiscard]] inline bool bool_bytes_valid(std::span<const std::byte> bytes) noexcept {
     std::uint64_t high = 0;
     std::size_t i = 0;
     for (; i + 8 <= bytes.size(); i += 8) {
@@ -47,7 +47,7 @@ inline void check_bool_bytes(std::span<const std::byte> bytes) {
         high |= w & 0xFEFEFEFEFEFEFEFEull;
     }
     for (; i < bytes.size(); ++i) high |= std::to_integer<std::uint64_t>(bytes[i]) & 0xFEu;
-    if (high) throw format_error("bool array holds a byte other than 0 or 1");
+    return high == 0;
 }
 
 /// Checks a parsed payload (`ArrayHead` or `ArrayPayload`) holds a `T` array (of
@@ -64,7 +64,8 @@ template <Element T, std::size_t Rank = dynamic_rank, class A>
     if (reinterpret_cast<std::uintptr_t>(data) % alignof(T) != 0)
         throw format_error("array data is not aligned to " + std::to_string(alignof(T)) +
                            " bytes, so it cannot be viewed in place; read it with AnyArrayCodec and copy_as()");
-    if constexpr (std::is_same_v<T, bool>) check_bool_bytes(a.data);
+    if constexpr (std::is_same_v<T, bool>)
+        if (!bool_bytes_valid(a.data)) throw format_error("bool array holds a byte other than 0 or 1");
     ViewBuffer<T> buffer(reinterpret_cast<const T*>(data), a.count, owner);
     using shape = std::conditional_t<Rank == dynamic_rank, shape_type, std::array<std::size_t, Rank>>;
     shape s{};
