@@ -2,7 +2,9 @@
 // output content and exit status of each subcommand, on clean, torn and corrupt logs.
 #include <doctest/doctest.h>
 
+#include <fcntl.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <filesystem>
@@ -40,14 +42,14 @@ std::string slurp(const std::filesystem::path& p) {
     return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
-/// Runs `tinman args...` (stdout and stderr are pipes/files, never a terminal).
-Run tinman_cli(const std::vector<std::string>& args) {
+/// Runs `tinman args...`; stdout is a pipe, stderr goes to a file (or to `stderr_to`, e.g. a terminal).
+Run tinman_cli(const std::vector<std::string>& args, const std::string& stderr_to = {}) {
     static int counter = 0;
     const auto err_file = std::filesystem::temp_directory_path() /
                           ("tinman-cli-err-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
     std::string cmd = quote(TINMAN_CLI_PATH);
     for (const auto& a : args) cmd += ' ' + quote(a);
-    cmd += " 2>" + quote(err_file.string());
+    cmd += " 2>" + quote(stderr_to.empty() ? err_file.string() : stderr_to);
     Run r;
     FILE* p = ::popen(cmd.c_str(), "r");
     REQUIRE(p != nullptr);
@@ -55,8 +57,10 @@ Run tinman_cli(const std::vector<std::string>& args) {
     for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, p)) > 0;) r.out.append(buf, n);
     const int raw = ::pclose(p);
     r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : 128 + WTERMSIG(raw);
-    r.err = slurp(err_file);
-    std::filesystem::remove(err_file);
+    if (stderr_to.empty()) {
+        r.err = slurp(err_file);
+        std::filesystem::remove(err_file);
+    }
     return r;
 }
 
@@ -333,9 +337,50 @@ TEST_CASE("tinman CLI: convert writes Python tinman .blog files and reads them b
     const Run same = tinman_cli({"cat", (dir / "again").string(), "imu"});
     CHECK(same.out == tinman_cli({"cat", (dir / "native").string(), "imu"}).out);
     CHECK(tinman_cli({"cat", (dir / "py").string(), "imu"}).out == same.out);  // cat reads .blog too
+    const Run verify_py = tinman_cli({"verify", (dir / "py").string()});
+    CHECK(verify_py.status == 0);
+    CHECK(has(verify_py.out, "imu.blog: 10 intact records, clean"));
+    auto blog_bytes = test::read_file(dir / "py" / "imu.blog");
+    test::write_file(dir / "py" / "imu.blog", std::span(blog_bytes).first(blog_bytes.size() - 3));
+    const Run torn_py = tinman_cli({"verify", (dir / "py").string()});
+    CHECK(torn_py.status == 1);
+    CHECK(has(torn_py.out, "imu.blog: 9 intact records"));
+    CHECK(has(torn_py.out, "torn tail: truncated data"));
+    test::write_file(dir / "py" / "imu.blog", blog_bytes);
 
     const Run exists = tinman_cli({"convert", (dir / "native").string(), (dir / "py").string()});
     CHECK(exists.status == 6);
     CHECK(has(exists.err, "already exists"));
     CHECK(tinman_cli({"convert", (dir / "native").string(), (dir / "py").string(), "--force"}).status == 0);
+}
+
+TEST_CASE("tinman CLI: verify shows progress on a terminal only") {
+    test::TempDir dir;
+    {
+        ObLogWriter log{dir.path()};
+        auto w = log.get_writer("big", NdArrayCodec<std::uint8_t>{});
+        const xt::xarray<std::uint8_t> mib = xt::zeros<std::uint8_t>({std::size_t{1} << 20});
+        for (int i = 0; i < 65; ++i) w(i, mib);  // 65 MiB: over the 64 MiB progress threshold
+        log.close();
+    }
+    const Run piped = tinman_cli({"verify", dir.path().string()});
+    CHECK(piped.status == 0);
+    CHECK(has(piped.out, "big: 65 intact records, clean"));
+    CHECK(piped.err.empty());  // not a terminal: no progress
+
+    const int master = ::posix_openpt(O_RDWR | O_NOCTTY);
+    REQUIRE(master >= 0);
+    REQUIRE(::grantpt(master) == 0);
+    REQUIRE(::unlockpt(master) == 0);
+    const std::string terminal = ::ptsname(master);
+    const Run shown = tinman_cli({"verify", dir.path().string()}, terminal);
+    CHECK(shown.status == 0);
+    CHECK(has(shown.out, "big: 65 intact records, clean"));  // stdout (a pipe) is unchanged
+    std::string progress;
+    REQUIRE(::fcntl(master, F_SETFL, O_NONBLOCK) == 0);
+    char buf[4096];
+    for (ssize_t n; (n = ::read(master, buf, sizeof buf)) > 0;) progress.append(buf, static_cast<std::size_t>(n));
+    ::close(master);
+    CHECK(has(progress, "\rverifying big:"));
+    CHECK(has(progress, "100%"));
 }

@@ -859,6 +859,7 @@ Verification verify_native(const fs::path& dir, const std::string& name) {
         RecordScanner scanner(file, start, SIZE_MAX);
         while (auto r = scanner.next()) progress.update(r->offset);
         const auto& st = scanner.status();
+        progress.update(st.intact_end);
         v.records += st.records;
         if (st.clean()) break;
         const auto next = find_next_record(file, st.intact_end);
