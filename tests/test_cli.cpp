@@ -235,6 +235,16 @@ TEST_CASE("tinman CLI: verify and recover a torn tail, corrupt records are repor
     const auto recovered = test::read_file(imu);
     CHECK(recovered == std::vector<std::byte>(full.begin(), full.begin() + static_cast<std::ptrdiff_t>(last_record)));
     CHECK(tinman_cli({"verify", dir.path().string()}).status == 0);
+    CHECK(ObLogReader{dir.path()}.info("imu").indexed_records == 9);
+
+    // A missing time index is rebuilt; records are untouched.
+    std::filesystem::remove(index_path_for(imu));
+    CHECK(ObLogReader{dir.path()}.info("imu").indexed_records == 0);
+    const Run reindex = tinman_cli({"recover", dir.path().string(), "imu"});
+    CHECK(reindex.status == 0);
+    CHECK(has(reindex.out, "imu: clean, 9 records; time index rebuilt (it covered 0)"));
+    CHECK(ObLogReader{dir.path()}.info("imu").indexed_records == 9);
+    CHECK(test::read_file(imu) == recovered);
 
     // Corrupt: a flipped bit in the header of img's second record, followed by an intact record.
     const auto img = dir / "img.tinman";

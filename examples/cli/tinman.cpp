@@ -107,7 +107,8 @@ intact records); 3/4 missing directory/channel.
 
 Cuts the torn or damaged tail of each channel (or of the channels named) the
 way a writer opening it with OpenMode::append does, and reports what it
-removed. Intact records are never touched: a channel whose damage is followed
+removed; a time index that is missing or covers fewer records than the
+channel holds is rebuilt the same way. Intact records are never touched: a channel whose damage is followed
 by intact records is left alone and reported (exit status 5). A channel that
 has a writer is skipped (exit status 6). .blog channels are not modified.
 )"},
@@ -944,11 +945,15 @@ int cmd_recover(const Args& args) {
             continue;
         }
         const Verification v = verify_native(dir, name);
+        std::uint64_t indexed = 0;
         if (v.clean()) {
-            std::cout << name << ": clean, " << v.records << " records, nothing to do\n";
-            continue;
+            indexed = ObLogReader{dir}.info(name).indexed_records;
+            if (indexed == v.records) {
+                std::cout << name << ": clean, " << v.records << " records, nothing to do\n";
+                continue;
+            }
         }
-        if (!v.tail_only()) {
+        if (!v.clean() && !v.tail_only()) {
             print_verification(name, fmt, v);
             std::cout << name << ": not modified: "
                       << (v.unreadable.empty() ? "damage is followed by intact records" : "the file header is unreadable")
@@ -962,9 +967,13 @@ int cmd_recover(const Args& args) {
             const std::uint64_t cut = w.blob().cut_bytes(), kept = w.blob().existing_records();
             const std::uint64_t size = w.blob().size();
             w.close();
-            std::cout << name << ": cut " << cut << " bytes at offset " << size << " ("
-                      << (v.damage[0].kind == ScanStop::torn ? "torn" : "damaged") << " tail: " << v.damage[0].reason
-                      << "); " << kept << " intact records kept\n";
+            if (v.clean())  // opening for append brought the time index in step
+                std::cout << name << ": clean, " << v.records << " records; time index rebuilt (it covered " << indexed
+                          << ")\n";
+            else
+                std::cout << name << ": cut " << cut << " bytes at offset " << size << " ("
+                          << (v.damage[0].kind == ScanStop::torn ? "torn" : "damaged")
+                          << " tail: " << v.damage[0].reason << "); " << kept << " intact records kept\n";
         } catch (const channel_error& e) {
             std::cout << name << ": not modified: " << e.what() << '\n';
             rc = std::max(rc, static_cast<int>(exit_failure));
