@@ -253,6 +253,8 @@ TEST_CASE("python blog: the writer produces byte-exact files that read back") {
     SUBCASE("create refuses an existing channel, truncate replaces it") {
         CHECK_THROWS_AS(BlogWriter(dir.path(), "imu"), channel_error);
         CHECK_THROWS_AS(BlogWriter(dir.path(), "imu", OpenMode::append), channel_error);
+        BlogReader reader{dir.path()};
+        auto old = reader.read_channel<double>("imu");  // maps the file about to be replaced
         BlogWriter w{dir.path(), "imu", OpenMode::truncate, 5};
         w.write(6, 2.5);  // a 0-d array
         w.close();
@@ -261,6 +263,9 @@ TEST_CASE("python blog: the writer produces byte-exact files that read back") {
         const double v = 2.5;
         record(want, 6, payload("<f8", {}, &v, 8));
         CHECK(test::read_file(dir / "imu.blog") == want);
+        CHECK(std::ranges::distance(old) == 5);  // the replaced file stays intact for its reader
+        CHECK(old.status().clean());
+        CHECK(std::distance(std::filesystem::directory_iterator(dir.path()), {}) == 1);  // no temporary left
     }
     SUBCASE("AnyArray, big-endian, empty, large (unbuffered) arrays and column-major input round-trip") {
         BlogWriter w{dir.path(), "mixed", OpenMode::create, 1};

@@ -122,8 +122,12 @@ public:
 
         iterator() = default;
         /// Decodes the current record; throws naming channel, record number and offset.
-        [[nodiscard]] value_type operator*() const { return state_->decode_current(); }
+        [[nodiscard]] value_type operator*() const {
+            (void)record();  // checks the iterator
+            return state_->decode_current();
+        }
         iterator& operator++() {
+            (void)record();
             state_->advance();
             return *this;
         }
@@ -132,7 +136,10 @@ public:
             return it.state_ == nullptr || !it.state_->current;
         }
         /// The current record's framing: index (data records count from 1, as in Python), offset, data.
-        [[nodiscard]] const RecordView& record() const { return *state_->current; }
+        [[nodiscard]] const RecordView& record() const {
+            if (state_ == nullptr || !state_->current) throw channel_error("BlogChannel iterator used past the end");
+            return *state_->current;
+        }
 
     private:
         friend class BlogChannel;
@@ -145,23 +152,29 @@ public:
                                          options)) {}
 
     [[nodiscard]] iterator begin() {
-        if (!state_->started) {
-            state_->started = true;
-            state_->advance();
+        State& s = state();
+        if (!s.started) {
+            s.started = true;
+            s.advance();
         }
-        return iterator{state_.get()};
+        return iterator{&s};
     }
     [[nodiscard]] std::default_sentinel_t end() const noexcept { return {}; }
 
-    [[nodiscard]] const std::string& name() const noexcept { return state_->name; }
+    [[nodiscard]] const std::string& name() const { return state().name; }
     /// The codec class named by the pickle in record 0.
-    [[nodiscard]] const PickledClass& codec() const noexcept { return state_->codec; }
+    [[nodiscard]] const PickledClass& codec() const { return state().codec; }
     /// Records read so far (the codec record counts) and why reading stopped.
-    [[nodiscard]] const ScanStatus& status() const noexcept { return state_->scanner.status(); }
+    [[nodiscard]] const ScanStatus& status() const { return state().scanner.status(); }
     /// The mapping views point into.
-    [[nodiscard]] const SegmentPtr& segment() const noexcept { return state_->segment; }
+    [[nodiscard]] const SegmentPtr& segment() const { return state().segment; }
 
 private:
+    State& state() const {
+        if (!state_) throw channel_error("BlogChannel was moved from");
+        return *state_;
+    }
+
     struct State {
         State(std::string n, SegmentPtr s, BlogScanner sc, PickledClass c, BlogReadOptions o)
             : name(std::move(n)), segment(std::move(s)), scanner(std::move(sc)), codec(std::move(c)), options(o) {}

@@ -16,6 +16,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstdint>
 #include <filesystem>
@@ -37,7 +38,7 @@ class BlogWriter {
 public:
     /// Creates `<dir>/<channel>.blog` (and `dir` if needed) and writes the codec
     /// record, timestamped `codec_timestamp`. `OpenMode::create` (default) fails
-    /// with `channel_error` if the file exists, `truncate` empties it;
+    /// with `channel_error` if the file exists, `truncate` replaces it atomically;
     /// `append` is not supported (the format cannot tell a torn tail reliably).
     BlogWriter(const std::filesystem::path& dir, std::string_view channel, OpenMode mode = OpenMode::create,
                std::int64_t codec_timestamp = now_ns())
@@ -48,14 +49,29 @@ public:
         std::error_code ec;
         std::filesystem::create_directories(dir, ec);
         if (ec) throw io_error("cannot create log directory '" + dir.string() + "'", ec.value());
-        const int flags = O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW | (mode == OpenMode::create ? O_EXCL : O_TRUNC);
-        const int fd = ::open(path_.c_str(), flags, 0644);
-        if (fd < 0) {
-            if (errno == EEXIST) throw channel_error(where() + " already exists; open it with OpenMode::truncate");
-            tinman::detail::throw_errno(where() + ": cannot create");
-        }
+        // Written under a temporary name and moved into place with its codec record, so
+        // the channel appears complete or not at all; `truncate` replaces the file
+        // (never shrinks it: a reader that has it mapped keeps reading the old one).
+        static std::atomic<unsigned> counter{0};
+        const auto tmp = dir / ("." + channel_ + ".blog." + std::to_string(::getpid()) + "." +
+                                std::to_string(counter++) + ".tmp");
+        const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
+        if (fd < 0) tinman::detail::throw_errno(where() + ": cannot create '" + tmp.string() + "'");
         fd_ = tinman::detail::FileHandle{fd};
-        write_record(codec_timestamp, numpy_codec_pickle, {});
+        try {
+            write_record(codec_timestamp, numpy_codec_pickle, {});
+            flush();
+            const bool replace = mode == OpenMode::truncate;
+            if ((replace ? ::rename(tmp.c_str(), path_.c_str()) : ::link(tmp.c_str(), path_.c_str())) != 0) {
+                if (errno == EEXIST) throw channel_error(where() + " already exists; open it with OpenMode::truncate");
+                tinman::detail::throw_errno(where() + ": cannot create");
+            }
+            if (!replace) ::unlink(tmp.c_str());
+        } catch (...) {
+            fd_.reset();
+            ::unlink(tmp.c_str());
+            throw;
+        }
         records_ = 0;
     }
 
