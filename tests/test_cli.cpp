@@ -167,7 +167,7 @@ TEST_CASE("tinman CLI: info lists codec, dtype, shape, counts, ISO-8601 times, s
     CHECK(has(json.out, R"j("first_timestamp": "2025-11-25T22:00:00.000000007Z")j"));
     CHECK(has(json.out, R"j("records_per_s": 10)j"));
     CHECK(has(json.out, R"j("name": "mixed", "format": "tinman", "codec": "ndarray", "dtype": "varies", "shape": "varies")j"));
-    const auto bytes = std::filesystem::file_size(dir / "imu.tinman");
+    const auto bytes = std::filesystem::file_size(dir / "imu.tinman") + std::filesystem::file_size(dir / "imu.tinman-index");
     CHECK(has(json.out, "\"bytes\": " + std::to_string(bytes)));
 }
 

@@ -79,7 +79,8 @@ const std::map<std::string, std::string, std::less<>> command_help{
 
 Lists the channels of the log DIR (.tinman and .blog files): format, codec, dtype
 ("varies" if records differ), shape ("varies" if records differ), record count,
-first and last timestamp (ISO-8601 UTC, ns), duration, bytes on disk, records
+first and last timestamp (ISO-8601 UTC, ns), duration, bytes on disk (channel
+file and time index), records
 per second, and whether the channel ends cleanly. A table by default; --json
 prints one JSON object for scripts (sizes and times exact, in bytes and ns).
 )"},
@@ -557,7 +558,9 @@ Summary summarize_native(const ObLogReader& reader, const std::string& name) {
     const ChannelInfo info = reader.info(name);
     s.codec = info.codec.to_string();
     s.records = info.records;
-    s.bytes = info.file_bytes;
+    std::error_code ec;
+    const auto index_bytes = fs::file_size(index_path_for(channel_path(reader.directory(), name)), ec);
+    s.bytes = info.file_bytes + (ec ? 0 : index_bytes);  // the channel file and its time index
     s.first = info.first_timestamp;
     s.last = info.last_timestamp;
     if (!info.status.clean()) {
