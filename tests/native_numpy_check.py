@@ -37,7 +37,9 @@ def check_crc(tn, bridge, scratch):
     assert tn.crc32c(b"123456789") == 0xE3069283, hex(tn.crc32c(b"123456789"))
     rng = np.random.default_rng(11)
     files, want = [], []
-    for n in list(range(0, 70)) + [255, 256, 1000, 4096, 4097, 65536 + 13]:
+    # up to 16 KiB byte by byte; above, numpy lanes combined (several lane counts and remainders)
+    for n in list(range(0, 70)) + [255, 256, 1000, 4096, 4097, 16383, 16384, 16385, 65536 + 13, 300001,
+                                   (1 << 20) + 7, (5 << 20) + 3]:
         data = rng.integers(0, 256, n, dtype=np.uint8).tobytes()
         path = os.path.join(scratch, "crc_%d.bin" % n)
         with open(path, "wb") as f:
