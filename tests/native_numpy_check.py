@@ -12,6 +12,7 @@ usage: native_numpy_check.py PYTHON_INTEROP_BRIDGE EXAMPLES_PYTHON_DIR SCRATCH_D
 """
 import os
 import shutil
+import struct
 import subprocess
 import sys
 import tempfile
@@ -167,6 +168,27 @@ def check_damage(tn, log, scratch):
             raise AssertionError("damaged header at %d accepted" % pos)
         except ValueError:
             pass
+    # hostile but checksummed payloads (a bad dtype, a size mismatch) raise ValueError naming the record
+    def rewrite_record_1(b, edit):
+        o, st, l = recs[1]
+        payload = edit(bytearray(b[st:st + l]))
+        assert len(payload) == l
+        b[st:st + l] = payload
+        b[o + 20:o + 24] = struct.pack("<I", tn.crc32c(bytes(payload)))
+        b[o + 28:o + 32] = struct.pack("<I", tn.crc32c(bytes(b[o:o + 28])))
+        return b
+    for edit, why in [(lambda p: p[:4] + b"<x8" + p[7:], "malformed dtype"),
+                      (lambda p: p[:4] + b"<f4" + p[7:], "array data is"),
+                      (lambda p: p[:4] + b"|O8" + p[7:], "object arrays")]:
+        d = damaged_copy(log, scratch, "f8", lambda b: rewrite_record_1(b, edit))
+        with tn.open_channel(d, "f8") as ch:
+            it = iter(ch)
+            next(it)
+            try:
+                next(it)
+                raise AssertionError("hostile payload accepted: " + why)
+            except ValueError as e:
+                assert "record 1 (offset %d)" % recs[1][0] in str(e) and why in str(e), str(e)
     print("torn tails, corrupt payloads and headers detected as the C++ reader does")
 
 

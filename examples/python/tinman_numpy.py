@@ -245,7 +245,10 @@ class Channel:
         (dlen,) = struct.unpack_from("<I", payload, 0)
         if dlen == 0 or dlen > 32 or size < 8 + dlen:
             raise ValueError("dtype length %d is out of range" % dlen)
-        dtype = np.dtype(bytes(payload[4:4 + dlen]).decode("ascii"))
+        try:
+            dtype = np.dtype(bytes(payload[4:4 + dlen]).decode("ascii"))
+        except (TypeError, UnicodeDecodeError) as e:
+            raise ValueError("malformed dtype: %s" % e)
         if dtype.hasobject:
             raise ValueError("object arrays cannot be read")
         (ndim,) = struct.unpack_from("<I", payload, 4 + dlen)
