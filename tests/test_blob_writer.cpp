@@ -230,6 +230,39 @@ TEST_CASE("BlobWriter: append cuts a zero-filled tail but refuses to cut intact 
         CHECK(w.existing_records() == 4);
         CHECK(w.size() == bytes.size());
     }
+    SUBCASE("a last record cut short whose payload holds bytes shaped like a record") {
+        // The payload of the torn record carries a complete, valid record image:
+        // it is that record's data, not a record of the channel, and is cut with it.
+        const auto s = scan(file);
+        const auto first = s.records[0].offset;
+        const std::vector<std::byte> image(bytes.begin() + static_cast<std::ptrdiff_t>(first),
+                                           bytes.begin() + static_cast<std::ptrdiff_t>(s.records[1].offset));
+        auto body = pattern(100000, 7);
+        std::copy(image.begin(), image.end(), body.begin() + 1000);
+        {
+            BlobWriter w(dir.path(), "c", raw, OpenMode::append);
+            w.append(9, {{}, body, 64});
+        }
+        auto grown = test::read_file(file);
+        grown.resize(grown.size() - 50000);  // torn after the embedded image
+        test::write_file(file, grown);
+        BlobWriter w(dir.path(), "c", raw, OpenMode::append);
+        CHECK(w.existing_records() == 4);
+        CHECK(w.size() == bytes.size());
+    }
+}
+
+TEST_CASE("BlobWriter: temporary files left by a crashed creation never block creating the channel") {
+    TempDir dir;
+    // What a process killed while creating channel "c" leaves, under the names a
+    // pid-and-counter scheme would pick again.
+    for (int k = 0; k < 64; ++k)
+        test::write_file(dir / (".c.tinman." + std::to_string(::getpid()) + "." + std::to_string(k) + ".tmp"), {});
+    { BlobWriter w(dir.path(), "c", raw); }
+    BlobWriter again(dir.path(), "c", raw, OpenMode::truncate);
+    again.append(1, {{}, pattern(10, 1), 1});
+    again.flush();
+    CHECK(scan(dir / "c.tinman").records.size() == 1);
 }
 
 TEST_CASE("BlobWriter: files are ordinary, and a symlink in a channel's place is never followed") {

@@ -191,9 +191,10 @@ TEST_CASE("ObLogReader: a listing survives files that are not channels") {
     write_doubles(dir.path(), "good", 2, 3);
     test::write_file(dir / "empty.tinman", {});
     REQUIRE(::mkfifo((dir / "fifo.tinman").c_str(), 0644) == 0);
+    std::filesystem::create_symlink(dir / "good.tinman", dir / "link.tinman");
     ObLogReader reader{dir.path()};
     const auto infos = reader.channels();
-    REQUIRE(infos.size() == 3);
+    REQUIRE(infos.size() == 4);
     CHECK(infos[0].name == "empty");
     CHECK(infos[0].error.find("no header") != std::string::npos);
     CHECK(infos[1].name == "fifo");
@@ -201,6 +202,12 @@ TEST_CASE("ObLogReader: a listing survives files that are not channels") {
     CHECK(infos[2].name == "good");
     CHECK(infos[2].error.empty());
     CHECK(infos[2].records == 2);
+    CHECK(infos[3].name == "link");  // listed, but never opened through the link
+    CHECK_FALSE(infos[3].error.empty());
+    CHECK(reader.has_channel("good"));
+    CHECK_FALSE(reader.has_channel("link"));
+    CHECK_FALSE(reader.has_channel("fifo"));
+    CHECK_THROWS_AS((void)reader.read_channel<NdArrayCodec<double>>("link"), error);
 }
 
 TEST_CASE("ObLogReader: one reader and the arrays it yields are shared across threads") {

@@ -9,7 +9,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cerrno>
 #include <cstddef>
 #include <cstdint>
@@ -299,12 +298,9 @@ private:
             old = open_locked(O_RDONLY);
             replace = static_cast<bool>(old);
         }
-        static std::atomic<unsigned> counter{0};
-        const auto tmp = dir / ("." + channel_ + ".tinman." + std::to_string(::getpid()) + "." +
-                                std::to_string(counter++) + ".tmp");
-        const int fd = ::open(tmp.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0644);
-        if (fd < 0) detail::throw_errno(where() + ": cannot create '" + tmp.string() + "'");
-        fd_ = detail::FileHandle{fd};
+        auto [file, tmp] = detail::create_temporary_file(dir, channel_ + ".tinman");
+        const int fd = file.get();
+        fd_ = std::move(file);
         try {
             lock(fd);
             const auto header = format::encode_file_header(codec);
@@ -378,7 +374,12 @@ private:
                 intact_end = last->offset;
                 --existing_records_;
             }
-            if (intact_end < size) {
+            // A valid header where the intact records end is a record cut short (or with a
+            // bad payload): what follows is its own payload, whatever it looks like. Only
+            // damage that breaks a header can hide intact records behind it.
+            const bool cut_short = size - intact_end >= format::record_header_size &&
+                                   format::decode_record_header(file.data() + intact_end).has_value();
+            if (intact_end < size && !cut_short) {
                 if (const auto next = find_next_record(file, intact_end))
                     throw format_error(where() + ": damaged bytes at offset " + std::to_string(intact_end) +
                                        " are followed by an intact record at offset " + std::to_string(*next) +

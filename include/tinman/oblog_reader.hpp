@@ -413,7 +413,7 @@ public:
     [[nodiscard]] bool has_channel(std::string_view name) const {
         if (!channel_name_problem(name).empty()) return false;
         std::error_code ec;
-        return std::filesystem::is_regular_file(channel_path(dir_, name), ec);
+        return std::filesystem::is_regular_file(std::filesystem::symlink_status(channel_path(dir_, name), ec));
     }
 
     /// The codec identity stored in channel `name`.

@@ -8,7 +8,9 @@
 
 #include <cerrno>
 #include <cstdint>
+#include <cstdio>
 #include <filesystem>
+#include <random>
 #include <string>
 #include <utility>
 
@@ -64,6 +66,27 @@ private:
     if (::fstat(fd, &st) != 0) throw_errno("cannot stat '" + path.string() + "'");
     if (!S_ISREG(st.st_mode)) throw channel_error("'" + path.string() + "' is not a regular file");
     return static_cast<std::uint64_t>(st.st_size);
+}
+
+/// A new file `<dir>/.<stem>.<random>.tmp` (mode 0644 before umask), opened read-write,
+/// to be moved into place once complete. The name is random: a crash can leave such
+/// a file behind, and a name made from the pid would be taken again by the next
+/// process with that pid.
+struct TemporaryFile {
+    FileHandle file;
+    std::filesystem::path path;
+};
+
+[[nodiscard]] inline TemporaryFile create_temporary_file(const std::filesystem::path& dir, const std::string& stem) {
+    std::random_device random;
+    for (int attempt = 0;; ++attempt) {
+        char suffix[17];
+        std::snprintf(suffix, sizeof suffix, "%08x%08x", random(), random());
+        auto path = dir / ("." + stem + "." + suffix + ".tmp");
+        const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0644);
+        if (fd >= 0) return {FileHandle{fd}, std::move(path)};
+        if (errno != EEXIST || attempt == 8) throw_errno("cannot create '" + path.string() + "'");
+    }
 }
 
 }  // namespace tinman::detail
