@@ -120,11 +120,11 @@ public:
     /// The current record's timestamp and channel, without decoding it.
     [[nodiscard]] std::int64_t timestamp() const { return state_->top().timestamp; }
     [[nodiscard]] std::size_t channel() const { return state_->top().source; }
-    friend bool operator==(const MergeIterator& it, std::default_sentinel_t) noexcept {
-        return it.state_ == nullptr || it.state_->at_end();
-    }
+    friend bool operator==(const MergeIterator& it, std::default_sentinel_t) noexcept { return it.done(); }
 
 private:
+    [[nodiscard]] bool done() const noexcept { return state_ == nullptr || state_->at_end(); }
+
     const State* state_ = nullptr;
 };
 

@@ -323,6 +323,10 @@ public:
     /// Exact even when timestamps go backwards: it is also the first record whose
     /// running maximum is >= t, which is what the binary search looks for.
     [[nodiscard]] std::uint64_t seek(std::int64_t t) {
+        // Fast path: search the raw running maxima, then prove the answer with the
+        // checksums of the two entries that decide it: entry i-1 (< t) and entry i (>= t).
+        // Since authentic running maxima never decrease, that pair fixes the answer.
+        if (const auto i = seek_unchecked(t); answer_holds(i, t)) return i;
         for (;;) {
             const std::uint64_t generation = generation_;
             std::uint64_t lo = 0, hi = size();
@@ -337,6 +341,30 @@ public:
         }
     }
 
+private:
+    /// Binary search over the running maxima as stored, checking no checksum.
+    [[nodiscard]] std::uint64_t seek_unchecked(std::int64_t t) const noexcept {
+        std::uint64_t lo = 0, hi = size();
+        while (lo < hi) {
+            const std::uint64_t mid = lo + (hi - lo) / 2;
+            const std::int64_t max =
+                mid < file_entries_ ? static_cast<std::int64_t>(detail::load_le<std::uint64_t>(file_entry_bytes(mid) + 8))
+                                    : memory_[static_cast<std::size_t>(mid - file_entries_)].max_timestamp;
+            if (max < t) lo = mid + 1;
+            else hi = mid;
+        }
+        return lo;
+    }
+
+    /// True when verified entries show that `i` is the first record whose running maximum is >= t.
+    [[nodiscard]] bool answer_holds(std::uint64_t i, std::int64_t t) {
+        const std::uint64_t generation = generation_;
+        if (i < size() && entry(i).max_timestamp < t) return false;
+        if (i > 0 && entry(i - 1).max_timestamp >= t) return false;
+        return generation == generation_;
+    }
+
+public:
     /// Records whose entries came from the index file (the rest were found by scanning).
     [[nodiscard]] std::uint64_t indexed_records() const noexcept { return file_entries_; }
     /// The scan of the records past the indexed ones: where the intact records end and why.
