@@ -252,7 +252,7 @@ void check_element_access(const AnyArray& a) {
     const bool is_t = a.dtype() == dtype_of<T>;
     TINMAN_FUZZ_CHECK(a.is<T>() == is_t);
     const bool data_aligned = aligned(a.bytes().data(), alignof(T));
-    TINMAN_FUZZ_CHECK(a.is_viewable_as<T>() == (is_t && data_aligned));
+    TINMAN_FUZZ_CHECK(a.is_viewable_as<T>() == (is_t && data_aligned && bool_ok));
     if (is_t) TINMAN_FUZZ_CHECK(kind_matches);
 
     std::optional<ArrayView<T>> view;
@@ -266,6 +266,7 @@ void check_element_access(const AnyArray& a) {
         TINMAN_FUZZ_CHECK(is_t);
         if (!empty) TINMAN_FUZZ_CHECK(!data_aligned || !bool_ok);
     }
+    TINMAN_FUZZ_CHECK(view.has_value() == a.is_viewable_as<T>());  // it says exactly when as<T>() works
     if (view) {
         // Zero-copy: the view is the array's own bytes, and equals the copy.
         TINMAN_FUZZ_CHECK(equal_shapes(view->shape(), a.shape()));
