@@ -10,11 +10,10 @@
 //     paged in by opening the channel, decoding the record and touching one
 //     element in its middle (mincore over the array's pages). Target: < 1 MiB.
 //     The kernel reads around a faulting page (up to the device's read-ahead,
-//     read_ahead_kb); the same measurement is also made with
-//     madvise(MADV_RANDOM) on the array's pages before the touch.
+//     read_ahead_kb); the same measurement is also made reading with
+//     ReadOptions::access = Access::random (MADV_RANDOM before any page is read).
 
 #include <malloc.h>
-#include <sys/mman.h>
 
 #include <iostream>
 #include <tinman.hpp>
@@ -108,35 +107,26 @@ void page_in_after_drop(Summary& summary, std::size_t bytes) {
     const long read_ahead = read_ahead_kib(file);
     const std::string ra = read_ahead >= 0 ? " (read_ahead_kb " + std::to_string(read_ahead) + ")" : "";
 
-    for (const bool random_advice : {false, true}) {
+    for (const bool random_access : {false, true}) {
         drop_from_page_cache(file);
         const std::size_t cached_after_drop = file_resident_bytes(file);
         const tinman::ObLogReader reader{dir};
-        auto channel = reader.read_channel<Codec>("array");
+        tinman::ReadOptions options;
+        if (random_access) options.access = tinman::Access::random;
+        auto channel = reader.read_channel<Codec>("array", {}, options);
         const auto record = *channel.begin();
         const auto& a = record.value;
         const std::size_t n = a.size();
         const std::size_t after_decode = resident_bytes(a.data(), n * sizeof(double));
-        if (random_advice) {
-            const auto page = static_cast<std::uintptr_t>(::sysconf(_SC_PAGESIZE));
-            const auto begin = reinterpret_cast<std::uintptr_t>(a.data()) / page * page;
-            const auto end = reinterpret_cast<std::uintptr_t>(a.data() + n);
-            if (::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_RANDOM) != 0) fail_errno("madvise");
-        }
         sink = a(n / 2);  // one element, far from the record's start
         const std::size_t after_touch = resident_bytes(a.data(), n * sizeof(double));
         if (cached_after_drop > 64 * KiB)
             std::cout << "note: " << format_value(static_cast<double>(cached_after_drop), Unit::bytes)
                       << " of the file stayed cached after POSIX_FADV_DONTNEED\n";
-        if (!random_advice) {
-            summary.add(Row(group, "paged in by open + decode", static_cast<double>(after_decode), Unit::bytes));
-            summary.add(Row(group, "paged in after touching 1 element" + ra, static_cast<double>(after_touch), Unit::bytes)
-                            .goal("< 1 MiB", after_touch < MiB));
-        } else {
-            summary.add(Row(group, "paged in by the touch, with MADV_RANDOM",
-                            static_cast<double>(after_touch - after_decode), Unit::bytes)
-                            .goal("< 1 MiB", after_touch - after_decode < MiB));
-        }
+        const std::string how = random_access ? ", Access::random" : ra;
+        summary.add(Row(group, "paged in by open + decode" + how, static_cast<double>(after_decode), Unit::bytes));
+        summary.add(Row(group, "paged in after touching 1 element" + how, static_cast<double>(after_touch), Unit::bytes)
+                        .goal("< 1 MiB", after_touch < MiB));
     }
     fs::remove_all(dir);
 }

@@ -1,9 +1,5 @@
 #include <doctest/doctest.h>
 
-#include <fstream>
-#include <sstream>
-#include <string>
-
 #include <tinman/mapped_segment.hpp>
 
 #include "test_support.hpp"
@@ -40,27 +36,6 @@ TEST_CASE("MappedSegment: symlinks and missing files are refused") {
     CHECK_THROWS_AS((void)tinman::MappedSegment::map(dir / "missing"), tinman::io_error);
 }
 
-namespace {
-
-/// The VmFlags of the mapping that holds `p`, from /proc/self/smaps ("rr": random, "sr": sequential).
-std::string vm_flags_of(const void* p) {
-    std::ifstream smaps("/proc/self/smaps");
-    const auto addr = reinterpret_cast<std::uintptr_t>(p);
-    bool inside = false;
-    for (std::string line; std::getline(smaps, line);) {
-        std::uintptr_t begin = 0, end = 0;
-        char dash = 0;
-        std::istringstream range(line);
-        if (range >> std::hex >> begin >> dash >> end && dash == '-') {
-            inside = begin <= addr && addr < end;
-        } else if (inside && line.starts_with("VmFlags:")) {
-            return line.substr(8) + " ";
-        }
-    }
-    return {};
-}
-
-}  // namespace
 
 TEST_CASE("MappedSegment: the access advice reaches the kernel before any page is read") {
     tinman::test::TempDir dir;
@@ -69,7 +44,7 @@ TEST_CASE("MappedSegment: the access advice reaches the kernel before any page i
     const auto fd = tinman::detail::open_read_only(file);
     auto flags = [&](tinman::Access access) {
         const auto seg = tinman::MappedSegment::map(fd.get(), 3 * 4096, file, access);
-        return vm_flags_of(seg->bytes().data());
+        return tinman::test::vm_flags_of(seg->bytes().data());
     };
     const auto normal = flags(tinman::Access::normal);
     REQUIRE_FALSE(normal.empty());

@@ -241,3 +241,30 @@ TEST_CASE("ObLogReader: one reader and the arrays it yields are shared across th
     for (auto& t : pool) t.join();
     CHECK(sum == 4 * (199.0 * 200 / 2));
 }
+
+TEST_CASE("ObLogReader: the access advice is given to every mapping of a channel") {
+    TempDir dir;
+    ObLogWriter log{dir.path()};
+    auto w = log.get_writer("c", NdArrayCodec<double>{});
+    w(1, xt::xarray<double>{1.0, 2.0});
+    w.flush();
+    ObLogReader reader{dir.path()};
+    auto flags = [&](Access access) {
+        ReadOptions options;
+        options.access = access;
+        auto channel = reader.read_channel<NdArrayCodec<double>>("c", {}, options);
+        return test::vm_flags_of(channel.segment()->bytes().data());
+    };
+    CHECK(flags(Access::normal).find(" rr ") == std::string::npos);
+    CHECK(flags(Access::random).find(" rr ") != std::string::npos);
+    CHECK(flags(Access::sequential).find(" sr ") != std::string::npos);
+
+    // refresh() maps what was appended with the same advice.
+    ReadOptions random;
+    random.access = Access::random;
+    auto channel = reader.read_channel<NdArrayCodec<double>>("c", {}, random);
+    CHECK(std::ranges::distance(channel) == 1);
+    w(2, xt::xarray<double>(xt::zeros<double>({100000})));  // large: written at once, grows the file
+    REQUIRE(channel.refresh());
+    CHECK(test::vm_flags_of(channel.segment()->bytes().data()).find(" rr ") != std::string::npos);
+}

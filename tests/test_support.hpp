@@ -4,10 +4,12 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdint>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <random>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -45,6 +47,25 @@ inline bool is_mapped(const std::filesystem::path& file) {
         if (line.size() >= wanted.size() && line.compare(line.size() - wanted.size(), wanted.size(), wanted) == 0)
             return true;
     return false;
+}
+
+/// The VmFlags of the mapping that holds `p`, from /proc/self/smaps, with a space
+/// on each side of every flag ("rr": random access advised, "sr": sequential).
+inline std::string vm_flags_of(const void* p) {
+    std::ifstream smaps("/proc/self/smaps");
+    const auto addr = reinterpret_cast<std::uintptr_t>(p);
+    bool inside = false;
+    for (std::string line; std::getline(smaps, line);) {
+        std::uintptr_t begin = 0, end = 0;
+        char dash = 0;
+        std::istringstream range(line);
+        if (range >> std::hex >> begin >> dash >> end && dash == '-') {
+            inside = begin <= addr && addr < end;
+        } else if (inside && line.starts_with("VmFlags:")) {
+            return line.substr(8) + " ";
+        }
+    }
+    return {};
 }
 
 inline std::vector<std::byte> read_file(const std::filesystem::path& p) {

@@ -38,6 +38,10 @@ struct ReadOptions {
     std::size_t verify_max_bytes = default_verify_max_bytes;
     /// Raise `format_error` on a torn or corrupt record instead of stopping quietly before it.
     bool strict = false;
+    /// How the file will be read, told to the kernel before any page is: `random`
+    /// when touching a few elements of large arrays (only those pages are read
+    /// from disk), `sequential` for whole-channel scans.
+    Access access = Access::normal;
 
     /// Verifies every payload and raises on any damage.
     [[nodiscard]] static ReadOptions strict_mode() noexcept { return {SIZE_MAX, true}; }
@@ -165,7 +169,7 @@ private:
             const std::uint64_t size = detail::file_size(opened.file.get(), seg->path());
             if (size > seg->offset() + seg->size()) {  // map from the page holding the first unread byte
                 const std::uint64_t base = from / MappedSegment::page_size() * MappedSegment::page_size();
-                opened.segment = MappedSegment::map(opened.file.get(), base, size - base, seg->path());
+                opened.segment = MappedSegment::map(opened.file.get(), base, size - base, seg->path(), options.access);
             }
             // Rescan from the last intact record, also when nothing grew: a record being
             // written may have completed in place.
@@ -472,9 +476,7 @@ public:
     /// if the channel stores another codec or dtype, `channel_error` if it does not exist.
     template <Codec C>
     [[nodiscard]] Channel<C> read_channel(std::string_view name, C codec = {}, ReadOptions options = {}) const {
-        auto opened = open(name);
-        if (auto why = codec.mismatch(opened.header.codec); !why.empty())
-            throw codec_mismatch("cannot read channel '" + opened.name + "' in '" + dir_.string() + "': " + why);
+        auto opened = open(name, codec, options.access);
         return Channel<C>(std::move(opened), std::move(codec), options);
     }
 
@@ -488,9 +490,7 @@ public:
     template <Codec C>
     [[nodiscard]] Channel<C> read_channel(std::string_view name, std::int64_t from, std::int64_t to, C codec = {},
                                           ReadOptions options = {}) const {
-        auto opened = open(name);
-        if (auto why = codec.mismatch(opened.header.codec); !why.empty())
-            throw codec_mismatch("cannot read channel '" + opened.name + "' in '" + dir_.string() + "': " + why);
+        auto opened = open(name, codec, options.access);
         TimeWindow window;
         window.from = from;
         window.to = to;
@@ -512,14 +512,21 @@ public:
     /// Random access to channel `name`, decoded with `codec` (see `ChannelView`).
     template <Codec C>
     [[nodiscard]] ChannelView<C> channel(std::string_view name, C codec = {}, ReadOptions options = {}) const {
-        auto opened = open(name);
-        if (auto why = codec.mismatch(opened.header.codec); !why.empty())
-            throw codec_mismatch("cannot read channel '" + opened.name + "' in '" + dir_.string() + "': " + why);
+        auto opened = open(name, codec, options.access);
         return ChannelView<C>(std::move(opened), std::move(codec), options);
     }
 
 private:
-    [[nodiscard]] OpenedChannel open(std::string_view name) const {
+    /// Opens channel `name` for reading with `codec`, which must accept the stored codec.
+    template <Codec C>
+    [[nodiscard]] OpenedChannel open(std::string_view name, const C& codec, Access access) const {
+        auto opened = open(name, access);
+        if (auto why = codec.mismatch(opened.header.codec); !why.empty())
+            throw codec_mismatch("cannot read channel '" + opened.name + "' in '" + dir_.string() + "': " + why);
+        return opened;
+    }
+
+    [[nodiscard]] OpenedChannel open(std::string_view name, Access access = Access::normal) const {
         const auto path = channel_path(dir_, name);
         const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
         if (fd < 0) {
@@ -527,7 +534,7 @@ private:
             detail::throw_errno("channel '" + std::string(name) + "': cannot open '" + path.string() + "'");
         }
         detail::FileHandle file{fd};
-        auto segment = MappedSegment::map(fd, detail::file_size(fd, path), path);
+        auto segment = MappedSegment::map(fd, detail::file_size(fd, path), path, access);
         auto header = format::parse_file_header(segment->bytes(), "channel '" + std::string(name) + "' ('" +
                                                                       path.string() + "')");
         return {std::string(name), std::move(file), std::move(segment), std::move(header)};
