@@ -488,3 +488,30 @@ TEST_CASE("TimeIndex: one reader shared by threads that seek, index and read ran
     for (auto& t : pool) t.join();
     CHECK(failures == 0);
 }
+
+TEST_CASE("TimeIndex: writers can leave the index out; readers then index by a scan") {
+    TempDir dir;
+    write_log(dir.path(), "c", iota_ts(50));  // an index with 50 entries
+    {
+        ObLogWriter log{dir.path(), WriterOptions{.time_index = false}};
+        auto w = log.get_writer("c", BytesCodec{}, OpenMode::truncate);
+        for (std::size_t i = 0; i < 20; ++i) w(static_cast<std::int64_t>(i), "r" + std::to_string(i));
+        auto other = log.get_writer("d", BytesCodec{});
+        other(1, "x");
+    }
+    CHECK(std::filesystem::file_size(index_file(dir, "c")) == format::index_header_size);  // not the stale one
+    CHECK(std::filesystem::file_size(index_file(dir, "d")) == format::index_header_size);
+    ObLogReader reader{dir.path()};
+    CHECK(reader.info("c").records == 20);
+    CHECK(reader.info("c").indexed_records == 0);
+    check_against(reader, "c", iota_ts(20, 0, 1));
+    // Appending without the index leaves it as it is (a prefix); appending with it completes it.
+    {
+        ObLogWriter log{dir.path(), WriterOptions{.time_index = false}};
+        auto w = log.get_writer("c", BytesCodec{}, OpenMode::append);
+        w(100, "r20");
+    }
+    CHECK(std::filesystem::file_size(index_file(dir, "c")) == format::index_header_size);
+    write_log(dir.path(), "c", {101}, OpenMode::append, 21);
+    CHECK(reader.info("c").indexed_records == 22);
+}

@@ -53,9 +53,13 @@ struct Payload {
 /// use one writer per thread (different channels may be written concurrently).
 class BlobWriter {
 public:
+    /// With `time_index` false no index entries are written (readers then index the
+    /// channel by a scan); a new or truncated channel still gets an empty index file,
+    /// so that no stale one is left beside it.
     BlobWriter(const std::filesystem::path& dir, std::string channel, const CodecDescriptor& codec,
-               OpenMode mode = OpenMode::create, std::size_t buffer_bytes = default_write_buffer_bytes)
-        : channel_(std::move(channel)), path_(channel_path(dir, channel_)) {
+               OpenMode mode = OpenMode::create, std::size_t buffer_bytes = default_write_buffer_bytes,
+               bool time_index = true)
+        : channel_(std::move(channel)), path_(channel_path(dir, channel_)), time_index_(time_index) {
         capacity_ = std::max(buffer_bytes, 2 * direct_write_min_bytes);
         buffer_ = std::make_unique<std::byte[]>(capacity_);
         switch (mode) {
@@ -313,6 +317,7 @@ private:
             if (replace) (void)index_.commit();
             const int rc = replace ? ::rename(tmp.c_str(), path_.c_str()) : ::link(tmp.c_str(), path_.c_str());
             if (rc == 0 && !replace) (void)index_.commit();
+            if (!time_index_) index_.close();
             if (rc != 0) {
                 if (errno == EEXIST)
                     throw channel_error(where() +
@@ -353,6 +358,7 @@ private:
             write_header(header);
             index_.create(index_path_for(path_), format::stored_header_crc(header), header.size());
             (void)index_.commit();
+            if (!time_index_) index_.close();
             return;
         }
         std::uint64_t intact_end = 0;
@@ -387,19 +393,20 @@ private:
             }
             // Bring the time index in step with the intact records (kept if it is a prefix of them).
             const std::uint64_t records = existing_records_;
-            index_.open_for_append(index_path_for(path_), format::stored_header_crc(file), header.records_offset,
-                                   records, [&](auto&& add) {
-                                       RecordScanner again(file, header.records_offset, 0);
-                                       std::int64_t max = std::numeric_limits<std::int64_t>::min();
-                                       for (std::uint64_t i = 0; i < records; ++i) {
-                                           const auto r = again.next();
-                                           if (!r) break;
-                                           max = std::max(max, r->timestamp);
-                                           add(format::IndexEntry{
-                                               r->timestamp, max, r->offset,
-                                               detail::load_le<std::uint32_t>(file.data() + r->offset + 28)});
-                                       }
-                                   });
+            const auto for_each_record = [&](auto&& add) {
+                RecordScanner again(file, header.records_offset, 0);
+                std::int64_t max = std::numeric_limits<std::int64_t>::min();
+                for (std::uint64_t i = 0; i < records; ++i) {
+                    const auto r = again.next();
+                    if (!r) break;
+                    max = std::max(max, r->timestamp);
+                    add(format::IndexEntry{r->timestamp, max, r->offset,
+                                           detail::load_le<std::uint32_t>(file.data() + r->offset + 28)});
+                }
+            };
+            if (time_index_)
+                index_.open_for_append(index_path_for(path_), format::stored_header_crc(file), header.records_offset,
+                                       records, for_each_record);
         }
         if (intact_end < size) {
             if (::ftruncate(fd, static_cast<off_t>(intact_end)) != 0) detail::throw_errno(where() + ": cannot cut the torn tail");
@@ -421,6 +428,7 @@ private:
     std::size_t buffered_records_ = 0;
     std::uint64_t stale_end_ = 0;  // end of bytes a failed write left past end_
     IndexWriter index_;
+    bool time_index_ = true;
 };
 
 }  // namespace tinman

@@ -151,21 +151,25 @@ struct IndexEntry {
     return std::equal(expected.begin(), expected.end(), h.begin());
 }
 
+/// The entry checksum: CRC32C of the entry's bytes [0, 28) followed by the entry number (u64).
+[[nodiscard]] inline std::uint32_t index_entry_crc(const std::byte* entry, std::uint64_t number) noexcept {
+    std::byte b[36];  // one pass over 36 contiguous bytes
+    std::memcpy(b, entry, 28);
+    detail::store_le<std::uint64_t>(b + 28, number);
+    return crc32c(b);
+}
+
 inline void encode_index_entry(const IndexEntry& e, std::uint64_t number, std::byte* out) noexcept {
     detail::store_le<std::uint64_t>(out, static_cast<std::uint64_t>(e.timestamp));
     detail::store_le<std::uint64_t>(out + 8, static_cast<std::uint64_t>(e.max_timestamp));
     detail::store_le<std::uint64_t>(out + 16, e.offset);
     detail::store_le<std::uint32_t>(out + 24, e.record_crc);
-    std::byte n[8];
-    detail::store_le<std::uint64_t>(n, number);
-    detail::store_le<std::uint32_t>(out + 28, crc32c(n, crc32c({out, 28})));
+    detail::store_le<std::uint32_t>(out + 28, index_entry_crc(out, number));
 }
 
 /// Decodes entry number `number`; nullopt when its checksum does not match.
 [[nodiscard]] inline std::optional<IndexEntry> decode_index_entry(const std::byte* in, std::uint64_t number) noexcept {
-    std::byte n[8];
-    detail::store_le<std::uint64_t>(n, number);
-    if (detail::load_le<std::uint32_t>(in + 28) != crc32c(n, crc32c({in, 28}))) return std::nullopt;
+    if (detail::load_le<std::uint32_t>(in + 28) != index_entry_crc(in, number)) return std::nullopt;
     return IndexEntry{static_cast<std::int64_t>(detail::load_le<std::uint64_t>(in)),
                       static_cast<std::int64_t>(detail::load_le<std::uint64_t>(in + 8)),
                       detail::load_le<std::uint64_t>(in + 16), detail::load_le<std::uint32_t>(in + 24)};

@@ -28,6 +28,10 @@ namespace tinman {
 /// How an `ObLogWriter` opens its channels.
 struct WriterOptions {
     std::size_t buffer_bytes = default_write_buffer_bytes;  ///< per-channel write buffer
+    /// Keep each channel's time index (`<channel>.tinman-index`, 32 bytes per record)
+    /// as records are written. Without it, readers index a channel by one scan when
+    /// they need to (seek, random access, time ranges, summaries).
+    bool time_index = true;
 };
 
 /// Writes the values of one channel with codec `C`. A cheap handle: copies
@@ -85,8 +89,9 @@ public:
 private:
     friend class ObLogWriter;
     struct State {
-        State(const std::filesystem::path& dir, std::string_view name, C c, OpenMode mode, std::size_t buffer)
-            : codec(std::move(c)), blob(dir, std::string(name), codec.descriptor(), mode, buffer) {}
+        State(const std::filesystem::path& dir, std::string_view name, C c, OpenMode mode, std::size_t buffer,
+              bool time_index)
+            : codec(std::move(c)), blob(dir, std::string(name), codec.descriptor(), mode, buffer, time_index) {}
         C codec;
         BlobWriter blob;
         EncodeScratch scratch;
@@ -138,7 +143,7 @@ public:
             channels_.erase(it);
         }
         auto state = std::make_shared<typename ChannelWriter<C>::State>(dir_, name, std::move(codec), mode,
-                                                                         options_.buffer_bytes);
+                                                                         options_.buffer_bytes, options_.time_index);
         channels_.emplace(std::string(name), std::shared_ptr<BlobWriter>(state, &state->blob));
         return ChannelWriter<C>(std::move(state));
     }

@@ -18,7 +18,9 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <cstring>
 #include <limits>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -160,8 +162,7 @@ public:
 
     /// Forgets the last `n` pending entries (their records were never written).
     void drop_last(std::size_t n) noexcept {
-        const std::size_t bytes = std::min(n * format::index_entry_size, pending_.size());
-        pending_.resize(pending_.size() - bytes);
+        pending_.drop_back(std::min(n * format::index_entry_size, pending_.size()));
     }
 
     /// Writes the pending entries; call only once the records they describe are in the file.
@@ -177,12 +178,11 @@ public:
         }
         const std::size_t whole = done / format::index_entry_size * format::index_entry_size;
         entries_ += whole / format::index_entry_size;
-        pending_.erase(pending_.begin(), pending_.begin() + static_cast<std::ptrdiff_t>(whole));
+        pending_.drop_front(whole);
         // Bytes of a partly written entry are rewritten at the same place next time.
         if (pending_.size() > max_pending_bytes) {
             failed_ = true;
-            pending_.clear();
-            pending_.shrink_to_fit();
+            pending_.release();
         }
     }
 
@@ -207,9 +207,8 @@ private:
     }
 
     void add_entry(const format::IndexEntry& e) {
-        const std::size_t at = pending_.size();
-        pending_.resize(at + format::index_entry_size);
-        format::encode_index_entry(e, entries_ + at / format::index_entry_size, pending_.data() + at);
+        const std::uint64_t number = entries_ + pending_.size() / format::index_entry_size;
+        format::encode_index_entry(e, number, pending_.grow(format::index_entry_size));
     }
 
     /// Starts a new index under a temporary name (header written); entries follow.
@@ -260,7 +259,46 @@ private:
     std::filesystem::path tmp_;
     std::array<std::byte, format::index_header_size> start_{};
     FileHandle fd_;
-    std::vector<std::byte> pending_;
+    /// Bytes waiting to be written; growing it does not initialise bytes it will overwrite.
+    class Pending {
+    public:
+        [[nodiscard]] std::size_t size() const noexcept { return used_; }
+        [[nodiscard]] bool empty() const noexcept { return used_ == 0; }
+        [[nodiscard]] const std::byte* data() const noexcept { return buf_.get(); }
+        void clear() noexcept { used_ = 0; }
+        void release() noexcept {
+            buf_.reset();
+            used_ = capacity_ = 0;
+        }
+        void drop_back(std::size_t n) noexcept { used_ -= n; }
+        void drop_front(std::size_t n) noexcept {
+            if (n != used_) std::memmove(buf_.get(), buf_.get() + n, used_ - n);
+            used_ -= n;
+        }
+        /// `n` more bytes at the end, for the caller to fill.
+        [[nodiscard]] std::byte* grow(std::size_t n) {
+            if (used_ + n > capacity_) {
+                const std::size_t capacity = std::max({capacity_ * 2, used_ + n, std::size_t{4096}});
+                auto bigger = std::make_unique_for_overwrite<std::byte[]>(capacity);
+                if (used_) std::memcpy(bigger.get(), buf_.get(), used_);
+                buf_ = std::move(bigger);
+                capacity_ = capacity;
+            }
+            std::byte* at = buf_.get() + used_;
+            used_ += n;
+            return at;
+        }
+        void assign(std::span<const std::byte> bytes) {
+            clear();
+            if (!bytes.empty()) std::memcpy(grow(bytes.size()), bytes.data(), bytes.size());
+        }
+
+    private:
+        std::unique_ptr<std::byte[]> buf_;
+        std::size_t used_ = 0;
+        std::size_t capacity_ = 0;
+    };
+    Pending pending_;
     std::uint64_t entries_ = 0;
     std::int64_t max_ = std::numeric_limits<std::int64_t>::min();
     bool failed_ = false;
