@@ -16,7 +16,6 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <cerrno>
 #include <cstdint>
 #include <filesystem>
@@ -52,12 +51,8 @@ public:
         // Written under a temporary name and moved into place with its codec record, so
         // the channel appears complete or not at all; `truncate` replaces the file
         // (never shrinks it: a reader that has it mapped keeps reading the old one).
-        static std::atomic<unsigned> counter{0};
-        const auto tmp = dir / ("." + channel_ + ".blog." + std::to_string(::getpid()) + "." +
-                                std::to_string(counter++) + ".tmp");
-        const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
-        if (fd < 0) tinman::detail::throw_errno(where() + ": cannot create '" + tmp.string() + "'");
-        fd_ = tinman::detail::FileHandle{fd};
+        auto [file, tmp] = tinman::detail::create_temporary_file(dir, channel_ + ".blog");
+        fd_ = std::move(file);
         try {
             write_record(codec_timestamp, numpy_codec_pickle, {});
             flush();
