@@ -310,7 +310,8 @@ std::string float_text(double v) {
     if (std::isnan(v)) return "nan";
     if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
     char buf[64];
-    const auto [p, ec] = std::to_chars(buf, buf + sizeof buf, v);
+    // 8 significant digits, as numpy prints arrays (its default print precision).
+    const auto [p, ec] = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::general, 8);
     std::string s(buf, p);
     if (s.find_first_of(".e") == std::string::npos) s += '.';  // numpy prints 2.0 as "2."
     return s;
@@ -319,7 +320,7 @@ std::string float_text(double v) {
 std::string float_text(float v) {
     if (std::isnan(v) || std::isinf(v)) return float_text(static_cast<double>(v));
     char buf[64];
-    const auto [p, ec] = std::to_chars(buf, buf + sizeof buf, v);
+    const auto [p, ec] = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::general, 8);
     std::string s(buf, p);
     if (s.find_first_of(".e") == std::string::npos) s += '.';
     return s;
