@@ -515,3 +515,33 @@ TEST_CASE("TimeIndex: writers can leave the index out; readers then index by a s
     write_log(dir.path(), "c", {101}, OpenMode::append, 21);
     CHECK(reader.info("c").indexed_records == 22);
 }
+
+TEST_CASE("TimeIndex: a time range follows a live channel until the clock reaches its end") {
+    TempDir dir;
+    ObLogWriter log{dir.path()};
+    auto w = log.get_writer("c", BytesCodec{});
+    auto write = [&](int first, int last) {
+        for (int i = first; i < last; ++i) w(i * 10, "r" + std::to_string(i));
+        w.flush();
+    };
+    auto collect = [](Channel<BytesCodec>& ch) {
+        std::vector<std::int64_t> ts;
+        for (auto&& r : ch) ts.push_back(r.timestamp);
+        return ts;
+    };
+    write(0, 10);
+    ObLogReader reader{dir.path()};
+    auto range = reader.read_channel<BytesCodec>("c", 50, 150);
+    auto later = reader.read_channel<BytesCodec>("c", 300, 320);  // starts past the end of the log
+    CHECK(collect(range) == std::vector<std::int64_t>{50, 60, 70, 80, 90});
+    CHECK(collect(later).empty());
+    CHECK_FALSE(range.refresh());
+    write(10, 40);
+    CHECK(range.refresh());
+    CHECK(collect(range) == std::vector<std::int64_t>{100, 110, 120, 130, 140});
+    CHECK_FALSE(range.refresh());  // the log reached 150: nothing more can be in the range
+    write(40, 41);
+    CHECK_FALSE(range.refresh());
+    CHECK(later.refresh());
+    CHECK(collect(later) == std::vector<std::int64_t>{300, 310});
+}

@@ -13,7 +13,6 @@
 
 #include <algorithm>
 #include <array>
-#include <atomic>
 #include <cerrno>
 #include <cstddef>
 #include <cstdint>
@@ -213,12 +212,8 @@ private:
 
     /// Starts a new index under a temporary name (header written); entries follow.
     void start_replacement() {
-        static std::atomic<unsigned> counter{0};
-        tmp_ = path_;
-        tmp_.replace_filename("." + path_.filename().string() + "." + std::to_string(::getpid()) + "." +
-                              std::to_string(counter++) + ".tmp");
-        FileHandle fd{::open(tmp_.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0644)};
-        if (!fd) throw_errno("cannot create time index '" + tmp_.string() + "'");
+        auto [fd, tmp] = detail::create_temporary_file(path_.parent_path(), path_.filename().string());
+        tmp_ = std::move(tmp);
         fd_ = std::move(fd);
         entries_ = 0;
         pending_.clear();
@@ -253,7 +248,6 @@ private:
     }
 
     using FileHandle = detail::FileHandle;
-    static void throw_errno(const std::string& what) { detail::throw_errno(what); }
 
     std::filesystem::path path_;
     std::filesystem::path tmp_;
