@@ -55,6 +55,9 @@
 ///
 /// The writer appends entries after the records they describe reached the file
 /// (never ahead of the data), so after a kill the index is a prefix of the records.
+/// `max_timestamp` never decreases, even when the clock stepped back: the first
+/// entry whose `max_timestamp` is >= t is exactly the first record (in file
+/// order) whose timestamp is >= t, which a binary search finds in O(log n).
 
 #include <algorithm>
 #include <array>
