@@ -94,7 +94,9 @@ public:
             const std::uint64_t start = end_ + used_;
             std::size_t padding = (align - (start + hs + head) % align) % align;
             if (used_ + hs + padding + head + body > capacity_) {
-                flush();
+                check_open();
+                flush_buffer();
+                index_.flush(index_batch_bytes);  // in batches between explicit flushes: half the system calls
                 padding = (align - (end_ + hs + head) % align) % align;
             }
             std::byte* out = buffer_.get() + used_;
@@ -183,6 +185,7 @@ private:
     }
 
     static constexpr std::size_t max_body_alignment = 4096;
+    static constexpr std::size_t index_batch_bytes = std::size_t{64} << 10;
 
     static std::span<const std::byte> padding_zeros(std::size_t n) noexcept {
         static constexpr std::byte zeros[max_body_alignment]{};

@@ -164,9 +164,10 @@ public:
         pending_.drop_back(std::min(n * format::index_entry_size, pending_.size()));
     }
 
-    /// Writes the pending entries; call only once the records they describe are in the file.
-    void flush() noexcept {
-        if (!fd_ || pending_.empty() || failed_) return;
+    /// Writes the pending entries once there are at least `min_bytes` of them; call
+    /// only once the records they describe are in the file.
+    void flush(std::size_t min_bytes = 1) noexcept {
+        if (!fd_ || pending_.size() < min_bytes || pending_.empty() || failed_) return;
         std::size_t done = 0;
         while (done < pending_.size()) {
             const ssize_t n = ::pwrite(fd_.get(), pending_.data() + done, pending_.size() - done,
