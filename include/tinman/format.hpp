@@ -17,11 +17,12 @@
 ///         64    . codec descriptor: UTF-8 lines, "<codec name>\n" then "<key>=<value>\n"
 ///                 per parameter, e.g. "ndarray\ndtype=<f8\n"
 ///
-/// Record (32-byte header, `padding` zero bytes, payload):
+/// Record (32-byte header, `padding` bytes, payload):
 ///
 ///          0    8 i64 timestamp, ns since the Unix epoch
 ///          8    8 u64 payload_size
-///         16    4 u32 padding: zero bytes between this header and the payload
+///         16    4 u32 padding: bytes between this header and the payload (zeros, or
+///                    what a failed write left there: never read)
 ///         20    4 u32 payload_crc: CRC32C of the payload
 ///         24    4 u32 flags: bit 0 = skip (a non-data record; reserved for an index),
 ///                    other bits must be zero in v1
