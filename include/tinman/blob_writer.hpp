@@ -169,13 +169,32 @@ public:
 private:
     void flush_buffer() {
         std::span<const std::byte> buffered{buffer_.get(), used_};
-        if (const auto [written, code] = write_at(end_, {&buffered, 1}); code != 0)
-            throw io_error(where() + ": writing " + std::to_string(buffered_records_) + " buffered records at offset " +
-                               std::to_string(end_) + " failed (they stay buffered; flush again to retry)",
-                           code);
-        end_ += used_;
-        used_ = 0;
-        buffered_records_ = 0;
+        const auto [written, code] = write_at(end_, {&buffered, 1});
+        if (code == 0) {
+            end_ += used_;
+            used_ = 0;
+            buffered_records_ = 0;
+            return;
+        }
+        // The records that did reach the file are written; the rest stay buffered
+        // (a retry rewrites the same bytes at the same offsets).
+        std::size_t done = 0, done_records = 0;
+        while (done_records < buffered_records_) {
+            const std::byte* h = buffer_.get() + done;
+            const std::uint64_t size = format::record_header_size + detail::load_le<std::uint32_t>(h + 16) +
+                                       detail::load_le<std::uint64_t>(h + 8);
+            if (done + size > written) break;
+            done += static_cast<std::size_t>(size);
+            ++done_records;
+        }
+        std::memmove(buffer_.get(), buffer_.get() + done, used_ - done);
+        used_ -= done;
+        end_ += done;
+        buffered_records_ -= done_records;
+        throw io_error(where() + ": writing buffered records at offset " + std::to_string(end_ - done) + " failed; " +
+                           std::to_string(done_records) + " were written, " + std::to_string(buffered_records_) +
+                           " stay buffered (flush again to retry)",
+                       code);
     }
 
     [[nodiscard]] std::string where() const { return "channel '" + channel_ + "' ('" + path_.string() + "')"; }
