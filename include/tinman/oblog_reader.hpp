@@ -65,6 +65,28 @@ struct TimeWindow {
     std::int64_t max_before = std::numeric_limits<std::int64_t>::min();
 };
 
+namespace detail {
+
+/// Decodes record `r` of channel `opened` with `codec`; errors name the channel,
+/// record number, file offset and codec.
+template <Codec C>
+[[nodiscard]] Record<typename C::value_type> decode_record(const C& codec, const RecordView& r,
+                                                           const OpenedChannel& opened) {
+    auto context = [&] {
+        return "cannot decode record " + std::to_string(r.index) + " (offset " + std::to_string(r.offset) +
+               ") of channel '" + opened.name + "' with " + codec.descriptor().to_string() + ": ";
+    };
+    try {
+        return {r.timestamp, codec.decode(r.payload, opened.segment)};
+    } catch (const codec_mismatch& e) {
+        throw codec_mismatch(context() + e.what());
+    } catch (const format_error& e) {
+        throw format_error(context() + e.what());
+    }
+}
+
+}  // namespace detail
+
 /// The records of one channel, decoded by `C`: a single-pass input range.
 /// By default iteration stops quietly at the end of the intact records (a torn
 /// tail, or the first corrupt record); `status()` then says what was skipped.
@@ -201,21 +223,7 @@ private:
             return *current;
         }
 
-        value_type decode_current() const {
-            const RecordView& r = checked_current();
-            try {
-                return {r.timestamp, codec.decode(r.payload, opened.segment)};
-            } catch (const codec_mismatch& e) {
-                throw codec_mismatch(context(r) + e.what());
-            } catch (const format_error& e) {
-                throw format_error(context(r) + e.what());
-            }
-        }
-
-        std::string context(const RecordView& r) const {
-            return "cannot decode record " + std::to_string(r.index) + " (offset " + std::to_string(r.offset) +
-                   ") of channel '" + opened.name + "' with " + codec.descriptor().to_string() + ": ";
-        }
+        value_type decode_current() const { return detail::decode_record(codec, checked_current(), opened); }
 
         OpenedChannel opened;
         C codec;
@@ -339,21 +347,7 @@ private:
             : opened(std::move(o)), codec(std::move(c)),
               index(opened.segment, opened.header, index_path_for(opened.segment->path()), opt.verify_max_bytes) {}
 
-        value_type decode(std::uint64_t i) {
-            const RecordView r = index.record(i);
-            try {
-                return {r.timestamp, codec.decode(r.payload, opened.segment)};
-            } catch (const codec_mismatch& e) {
-                throw codec_mismatch(context(r) + e.what());
-            } catch (const format_error& e) {
-                throw format_error(context(r) + e.what());
-            }
-        }
-
-        std::string context(const RecordView& r) const {
-            return "cannot decode record " + std::to_string(r.index) + " (offset " + std::to_string(r.offset) +
-                   ") of channel '" + opened.name + "' with " + codec.descriptor().to_string() + ": ";
-        }
+        value_type decode(std::uint64_t i) { return detail::decode_record(codec, index.record(i), opened); }
 
         OpenedChannel opened;
         C codec;
