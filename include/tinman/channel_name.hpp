@@ -2,9 +2,12 @@
 /// @file
 /// Channel names and the file each one lives in; a name can never reach outside its log directory.
 
+#include <algorithm>
 #include <filesystem>
 #include <string>
 #include <string_view>
+#include <system_error>
+#include <vector>
 
 #include "error.hpp"
 #include "format.hpp"
@@ -43,6 +46,27 @@ inline void validate_channel_name(std::string_view name) {
 [[nodiscard]] inline std::filesystem::path channel_path(const std::filesystem::path& dir, std::string_view name) {
     validate_channel_name(name);
     return dir / (std::string(name) + std::string(format::channel_suffix));
+}
+
+/// Throws `channel_error` unless `dir` is a directory (what log readers open).
+inline void require_log_directory(const std::filesystem::path& dir) {
+    std::error_code ec;
+    if (!std::filesystem::is_directory(dir, ec)) throw channel_error("no log directory '" + dir.string() + "'");
+}
+
+/// The sorted names of the channels in `dir`: stems of files ending in `suffix`
+/// that are valid channel names.
+[[nodiscard]] inline std::vector<std::string> channel_names_in(const std::filesystem::path& dir,
+                                                              std::string_view suffix) {
+    std::vector<std::string> names;
+    for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+        const std::string file = entry.path().filename().string();
+        if (file.size() <= suffix.size() || !file.ends_with(suffix)) continue;
+        std::string name = file.substr(0, file.size() - suffix.size());
+        if (channel_name_problem(name).empty()) names.push_back(std::move(name));
+    }
+    std::sort(names.begin(), names.end());
+    return names;
 }
 
 }  // namespace tinman

@@ -387,25 +387,13 @@ struct ChannelInfo {
 class ObLogReader {
 public:
     /// Opens the log directory `dir`; throws `channel_error` if it is not a directory.
-    explicit ObLogReader(std::filesystem::path dir) : dir_(std::move(dir)) {
-        std::error_code ec;
-        if (!std::filesystem::is_directory(dir_, ec)) throw channel_error("no log directory '" + dir_.string() + "'");
-    }
+    explicit ObLogReader(std::filesystem::path dir) : dir_(std::move(dir)) { require_log_directory(dir_); }
 
     [[nodiscard]] const std::filesystem::path& directory() const noexcept { return dir_; }
 
     /// Names of the channels in the directory, sorted.
     [[nodiscard]] std::vector<std::string> channel_names() const {
-        std::vector<std::string> names;
-        const auto suffix = format::channel_suffix;
-        for (const auto& entry : std::filesystem::directory_iterator(dir_)) {
-            const std::string file = entry.path().filename().string();
-            if (file.size() <= suffix.size() || !file.ends_with(suffix)) continue;
-            std::string name = file.substr(0, file.size() - suffix.size());
-            if (channel_name_problem(name).empty()) names.push_back(std::move(name));
-        }
-        std::sort(names.begin(), names.end());
-        return names;
+        return channel_names_in(dir_, format::channel_suffix);
     }
 
     [[nodiscard]] bool has_channel(std::string_view name) const {

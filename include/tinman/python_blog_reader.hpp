@@ -251,25 +251,12 @@ private:
 class BlogReader {
 public:
     /// Opens the directory `dir`; throws `channel_error` if it is not a directory.
-    explicit BlogReader(std::filesystem::path dir) : dir_(std::move(dir)) {
-        std::error_code ec;
-        if (!std::filesystem::is_directory(dir_, ec)) throw channel_error("no log directory '" + dir_.string() + "'");
-    }
+    explicit BlogReader(std::filesystem::path dir) : dir_(std::move(dir)) { require_log_directory(dir_); }
 
     [[nodiscard]] const std::filesystem::path& directory() const noexcept { return dir_; }
 
     /// The channels (`*.blog` file stems that are valid channel names), sorted.
-    [[nodiscard]] std::vector<std::string> channel_names() const {
-        std::vector<std::string> names;
-        for (const auto& entry : std::filesystem::directory_iterator(dir_)) {
-            const std::string file = entry.path().filename().string();
-            if (file.size() <= blog_suffix.size() || !file.ends_with(blog_suffix)) continue;
-            std::string name = file.substr(0, file.size() - blog_suffix.size());
-            if (channel_name_problem(name).empty()) names.push_back(std::move(name));
-        }
-        std::sort(names.begin(), names.end());
-        return names;
-    }
+    [[nodiscard]] std::vector<std::string> channel_names() const { return channel_names_in(dir_, blog_suffix); }
 
     /// The path of channel `name` (validated).
     [[nodiscard]] std::filesystem::path channel_path(std::string_view name) const {
