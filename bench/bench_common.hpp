@@ -38,15 +38,9 @@
 #include <string_view>
 #include <vector>
 
-#if __has_include(<xtensor/containers/xtensor.hpp>)
-#include <xtensor/containers/xtensor.hpp>
-#include <xtensor/core/xmath.hpp>
-#include <xtensor/io/xnpy.hpp>
-#else
-#include <xtensor/xmath.hpp>
-#include <xtensor/xnpy.hpp>
-#include <xtensor/xtensor.hpp>
-#endif
+#include TINMAN_XTENSOR_HEADER(containers, xtensor.hpp)
+#include TINMAN_XTENSOR_HEADER(core, xmath.hpp)
+#include TINMAN_XTENSOR_HEADER(io, xnpy.hpp)
 
 namespace tinman_bench {
 

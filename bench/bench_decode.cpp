@@ -66,7 +66,7 @@ struct Files {
 
     std::size_t bytes, n;
     fs::path dir, npy, h5, channel_file;
-    std::optional<tinman::Channel<Codec>> channel;
+    std::optional<tinman::ChannelReader<Codec>> channel;
     std::span<const std::byte> payload;  // the record's payload, inside the mapping
     tinman::SegmentPtr segment;
     std::uint64_t data_offset = 0;  // file offset of the elements in the channel file

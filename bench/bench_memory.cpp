@@ -11,7 +11,7 @@
 //     element in its middle (mincore over the array's pages). Target: < 1 MiB.
 //     The kernel reads around a faulting page (up to the device's read-ahead,
 //     read_ahead_kb); the same measurement is also made reading with
-//     ReadOptions::access = Access::random (MADV_RANDOM before any page is read).
+//     ReadOptions::access = ReadAhead::random (MADV_RANDOM before any page is read).
 
 #include <malloc.h>
 
@@ -112,7 +112,7 @@ void page_in_after_drop(Summary& summary, std::size_t bytes) {
         const std::size_t cached_after_drop = file_resident_bytes(file);
         const tinman::ObLogReader reader{dir};
         tinman::ReadOptions options;
-        if (random_access) options.access = tinman::Access::random;
+        if (random_access) options.access = tinman::ReadAhead::random;
         auto channel = reader.read_channel<Codec>("array", {}, options);
         const auto record = *channel.begin();
         const auto& a = record.value;
@@ -123,7 +123,7 @@ void page_in_after_drop(Summary& summary, std::size_t bytes) {
         if (cached_after_drop > 64 * KiB)
             std::cout << "note: " << format_value(static_cast<double>(cached_after_drop), Unit::bytes)
                       << " of the file stayed cached after POSIX_FADV_DONTNEED\n";
-        const std::string how = random_access ? ", Access::random" : ra;
+        const std::string how = random_access ? ", ReadAhead::random" : ra;
         summary.add(Row(group, "paged in by open + decode" + how, static_cast<double>(after_decode), Unit::bytes));
         summary.add(Row(group, "paged in after touching 1 element" + how, static_cast<double>(after_touch), Unit::bytes)
                         .goal("< 1 MiB", after_touch < MiB));

@@ -62,7 +62,7 @@ std::uint64_t payload_u64(const tinman::BytesView& v) {
 
 void seek(benchmark::State& state, std::size_t n) {
     const tinman::ObLogReader reader{log_of(n).dir};
-    const auto view = reader.channel<tinman::BytesCodec>("c");
+    const auto view = reader.indexed_channel<tinman::BytesCodec>("c");
     std::mt19937_64 rng(42);
     std::vector<std::int64_t> targets(4096);
     for (auto& t : targets) t = static_cast<std::int64_t>(rng() % ((n - 1) * step + 1));
@@ -137,7 +137,7 @@ void merge_channels_by_time(benchmark::State& state, std::size_t k) {
     std::uint64_t count = 0, sum = 0;
     bool ordered = true;
     for (auto _ : state) {
-        std::vector<tinman::Channel<tinman::BytesCodec>> channels;
+        std::vector<tinman::ChannelReader<tinman::BytesCodec>> channels;
         for (std::size_t c = 0; c < k; ++c) channels.push_back(reader.read_channel<tinman::BytesCodec>("c" + std::to_string(c)));
         count = sum = 0;
         std::int64_t last = -1;

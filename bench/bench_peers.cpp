@@ -176,7 +176,7 @@ void tinman_read_one(benchmark::State& state, const Case& c) {
     const tinman::ObLogReader reader{d.dir};
     double s = 0;
     for (auto _ : state) {
-        const auto channel = reader.channel<Codec>("arrays");  // random access through the time index
+        const auto channel = reader.indexed_channel<Codec>("arrays");  // random access through the time index
         const auto record = channel[k];
         s = sum_of(record.value.data(), record.value.size());
         benchmark::DoNotOptimize(s);

@@ -176,7 +176,7 @@ void tinman_small(benchmark::State& state, std::size_t n) {
     std::int64_t ts = 0;
     for (auto _ : state) {
         channel.writer().write(++ts, a);
-        if (static_cast<std::uint64_t>(ts) % check_every == 0 && channel.writer().blob().size() > rotate_bytes) {
+        if (static_cast<std::uint64_t>(ts) % check_every == 0 && channel.writer().record_writer().size() > rotate_bytes) {
             state.PauseTiming();
             channel.rotate();
             state.ResumeTiming();
@@ -219,7 +219,7 @@ void tinman_bytes64(benchmark::State& state) {
     std::int64_t ts = 0;
     for (auto _ : state) {
         channel.writer().write(++ts, bytes);
-        if (static_cast<std::uint64_t>(ts) % check_every == 0 && channel.writer().blob().size() > rotate_bytes) {
+        if (static_cast<std::uint64_t>(ts) % check_every == 0 && channel.writer().record_writer().size() > rotate_bytes) {
             state.PauseTiming();
             channel.rotate();
             state.ResumeTiming();

@@ -2,13 +2,8 @@
 #include <iostream>
 
 #include <tinman.hpp>
-#if __has_include(<xtensor/generators/xrandom.hpp>)
-#include <xtensor/core/xmath.hpp>
-#include <xtensor/generators/xrandom.hpp>
-#else
-#include <xtensor/xmath.hpp>
-#include <xtensor/xrandom.hpp>
-#endif
+#include TINMAN_XTENSOR_HEADER(core, xmath.hpp)
+#include TINMAN_XTENSOR_HEADER(generators, xrandom.hpp)
 
 int main() {
     {

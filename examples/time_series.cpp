@@ -4,13 +4,8 @@
 #include <vector>
 
 #include <tinman.hpp>
-#if __has_include(<xtensor/core/xmath.hpp>)
-#include <xtensor/core/xmath.hpp>
-#include <xtensor/reducers/xreducer.hpp>
-#else
-#include <xtensor/xmath.hpp>
-#include <xtensor/xreducer.hpp>
-#endif
+#include TINMAN_XTENSOR_HEADER(core, xmath.hpp)
+#include TINMAN_XTENSOR_HEADER(reducers, xreducer.hpp)
 
 int main() {
     // Eight thermometers read once a second for ten minutes.

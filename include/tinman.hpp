@@ -1,12 +1,21 @@
 #pragma once
 /// @file
-/// tinman: timestamped n-d array logs with zero-copy reads. Includes everything.
+/// tinman: timestamped n-d array logs with zero-copy reads. Includes the library
+/// (not the opt-in Python interop, `tinman/python/blog.hpp`). The layers, each
+/// including only those before it:
+///
+///     io/        mapped files
+///     framing/   channel file layout, records, scanning, damage reports
+///     index/     the time index beside each channel
+///     codecs/    the Codec concept and the built-in codecs
+///     channel/   typed channel writers and readers, log directories, recovery
+///     merge.hpp, replay.hpp   several channels as one stream
 
-#include "tinman/any_array_codec.hpp"
-#include "tinman/bytes_codec.hpp"
+#include "tinman/channel/oblog_reader.hpp"
+#include "tinman/channel/oblog_writer.hpp"
+#include "tinman/channel/recovery.hpp"
+#include "tinman/codecs/any_array_codec.hpp"
+#include "tinman/codecs/bytes_codec.hpp"
+#include "tinman/codecs/ndarray_codec.hpp"
 #include "tinman/merge.hpp"
-#include "tinman/ndarray_codec.hpp"
-#include "tinman/oblog_reader.hpp"
-#include "tinman/oblog_writer.hpp"
 #include "tinman/replay.hpp"
-#include "tinman/time_index.hpp"

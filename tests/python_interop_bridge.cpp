@@ -14,7 +14,7 @@
 #include <vector>
 
 #include <tinman.hpp>
-#include <tinman/python_blog.hpp>
+#include <tinman/python/blog.hpp>
 
 namespace {
 

@@ -1,7 +1,7 @@
 #include <doctest/doctest.h>
 
-#include <tinman/blob_reader.hpp>
-#include <tinman/blob_writer.hpp>
+#include <tinman/framing/record_scanner.hpp>
+#include <tinman/channel/record_writer.hpp>
 
 #include "test_support.hpp"
 
@@ -21,7 +21,7 @@ SmallLog make_small_log() {
     TempDir dir;
     SmallLog log;
     {
-        BlobWriter w(dir.path(), "c", {"bytes", {}});
+        RecordWriter w(dir.path(), "c", {"bytes", {}});
         for (unsigned i = 0; i < 8; ++i) {
             std::vector<std::byte> body(i * 13 + 1);
             for (std::size_t k = 0; k < body.size(); ++k) body[k] = static_cast<std::byte>(i * 31 + k);
@@ -31,7 +31,7 @@ SmallLog make_small_log() {
         }
     }
     log.file = test::read_file(dir / "c.tinman");
-    log.records_offset = format::parse_file_header(log.file, "f").records_offset;
+    log.records_offset = format::parse_file_header(log.file).records_offset;
     return log;
 }
 

@@ -8,7 +8,7 @@
 #include <numeric>
 #include <random>
 
-#include <tinman/blob_writer.hpp>
+#include <tinman/channel/record_writer.hpp>
 
 #include "test_support.hpp"
 
@@ -34,7 +34,7 @@ struct Scanned {
 Scanned scan(const std::filesystem::path& file, std::size_t verify = SIZE_MAX) {
     Scanned s;
     s.segment = MappedSegment::map(file);
-    const auto h = format::parse_file_header(s.segment->bytes(), file.string());
+    const auto h = format::parse_file_header(s.segment->bytes(), {.path = file});
     RecordScanner scanner(s.segment->bytes(), h.records_offset, verify);
     while (auto r = scanner.next()) s.records.push_back(*r);
     s.status = scanner.status();
@@ -47,14 +47,14 @@ bool equal(std::span<const std::byte> a, std::span<const std::byte> b) {
 
 }  // namespace
 
-TEST_CASE("BlobWriter: records round trip with their timestamps, head/body split and alignment") {
+TEST_CASE("RecordWriter: records round trip with their timestamps, head/body split and alignment") {
     TempDir dir;
     const std::vector<std::size_t> sizes{0, 1, 7, 64, 1000, 40000, 100000, 3, 5 * 1024 * 1024, 12};
     const std::vector<std::size_t> aligns{1, 8, 64, 4096};
     const auto head = pattern(19, 99);
     std::vector<std::vector<std::byte>> bodies;
     {
-        BlobWriter w(dir.path(), "c", raw);
+        RecordWriter w(dir.path(), "c", raw);
         for (std::size_t i = 0; i < sizes.size() * aligns.size(); ++i) {
             bodies.push_back(pattern(sizes[i % sizes.size()], static_cast<unsigned>(i)));
             w.append(static_cast<std::int64_t>(i) * 10 - 3, {head, bodies.back(), aligns[i % aligns.size()]});
@@ -76,9 +76,9 @@ TEST_CASE("BlobWriter: records round trip with their timestamps, head/body split
     }
 }
 
-TEST_CASE("BlobWriter: flush makes records visible, buffered ones are not yet") {
+TEST_CASE("RecordWriter: flush makes records visible, buffered ones are not yet") {
     TempDir dir;
-    BlobWriter w(dir.path(), "c", raw);
+    RecordWriter w(dir.path(), "c", raw);
     const auto body = pattern(100, 1);
     w.append(1, {{}, body, 8});
     CHECK(scan(dir / "c.tinman").records.empty());
@@ -89,16 +89,16 @@ TEST_CASE("BlobWriter: flush makes records visible, buffered ones are not yet") 
     CHECK(scan(dir / "c.tinman").records.size() == 2);
     w.close();
     CHECK(scan(dir / "c.tinman").records.size() == 3);
-    CHECK_THROWS_AS(w.append(4, {{}, body, 8}), channel_error);
+    CHECK_THROWS_AS(w.append(4, {{}, body, 8}), usage_error);
     w.close();  // closing twice is fine
 }
 
-TEST_CASE("BlobWriter: many small records cross buffer boundaries intact") {
+TEST_CASE("RecordWriter: many small records cross buffer boundaries intact") {
     TempDir dir;
     std::mt19937 rng(7);
     std::vector<std::vector<std::byte>> bodies;
     {
-        BlobWriter w(dir.path(), "c", raw, OpenMode::create, 1);  // smallest buffer
+        RecordWriter w(dir.path(), "c", raw, OpenMode::create, 1);  // smallest buffer
         for (int i = 0; i < 5000; ++i) {
             bodies.push_back(pattern(rng() % 300, static_cast<unsigned>(i)));
             w.append(i, {{}, bodies.back(), std::size_t{1} << (rng() % 7)});
@@ -110,16 +110,16 @@ TEST_CASE("BlobWriter: many small records cross buffer boundaries intact") {
     for (std::size_t i = 0; i < bodies.size(); ++i) CHECK(equal(s.records[i].payload, bodies[i]));
 }
 
-TEST_CASE("BlobWriter: an existing channel is an error unless append or truncate is asked for") {
+TEST_CASE("RecordWriter: an existing channel is an error unless append or truncate is asked for") {
     TempDir dir;
     const auto body = pattern(10, 0);
-    { BlobWriter(dir.path(), "c", raw).append(1, {{}, body, 1}); }
-    CHECK_THROWS_WITH_AS(BlobWriter(dir.path(), "c", raw), doctest::Contains("already exists"), channel_error);
+    { RecordWriter(dir.path(), "c", raw).append(1, {{}, body, 1}); }
+    CHECK_THROWS_WITH_AS(RecordWriter(dir.path(), "c", raw), doctest::Contains("already exists"), channel_error);
     CHECK(scan(dir / "c.tinman").records.size() == 1);  // untouched
 
     SUBCASE("append continues after the last record") {
         {
-            BlobWriter w(dir.path(), "c", raw, OpenMode::append);
+            RecordWriter w(dir.path(), "c", raw, OpenMode::append);
             CHECK(w.existing_records() == 1);
             CHECK(w.cut_bytes() == 0);
             w.append(2, {{}, body, 1});
@@ -130,15 +130,15 @@ TEST_CASE("BlobWriter: an existing channel is an error unless append or truncate
         CHECK(s.records[1].timestamp == 2);
     }
     SUBCASE("append to a missing channel creates it") {
-        BlobWriter w(dir.path(), "new", raw, OpenMode::append);
+        RecordWriter w(dir.path(), "new", raw, OpenMode::append);
         CHECK(w.existing_records() == 0);
     }
     SUBCASE("append with another codec is refused") {
-        CHECK_THROWS_AS(BlobWriter(dir.path(), "c", CodecDescriptor{"ndarray", {}}, OpenMode::append), codec_mismatch);
+        CHECK_THROWS_AS(RecordWriter(dir.path(), "c", CodecDescriptor{"ndarray", {}}, OpenMode::append), codec_mismatch);
     }
     SUBCASE("truncate replaces the file; a reader's old mapping stays valid") {
         const auto before = scan(dir / "c.tinman");
-        { BlobWriter(dir.path(), "c", raw, OpenMode::truncate).append(9, {{}, pattern(5, 5), 1}); }
+        { RecordWriter(dir.path(), "c", raw, OpenMode::truncate).append(9, {{}, pattern(5, 5), 1}); }
         const auto after = scan(dir / "c.tinman");
         REQUIRE(after.records.size() == 1);
         CHECK(after.records[0].timestamp == 9);
@@ -146,23 +146,23 @@ TEST_CASE("BlobWriter: an existing channel is an error unless append or truncate
     }
 }
 
-TEST_CASE("BlobWriter: a channel has one writer at a time") {
+TEST_CASE("RecordWriter: a channel has one writer at a time") {
     TempDir dir;
-    BlobWriter first(dir.path(), "c", raw);
-    CHECK_THROWS_WITH_AS(BlobWriter(dir.path(), "c", raw, OpenMode::append), doctest::Contains("already has a writer"),
+    RecordWriter first(dir.path(), "c", raw);
+    CHECK_THROWS_WITH_AS(RecordWriter(dir.path(), "c", raw, OpenMode::append), doctest::Contains("already has a writer"),
                          channel_error);
-    CHECK_THROWS_AS(BlobWriter(dir.path(), "c", raw, OpenMode::truncate), channel_error);
+    CHECK_THROWS_AS(RecordWriter(dir.path(), "c", raw, OpenMode::truncate), channel_error);
     first.close();
-    BlobWriter second(dir.path(), "c", raw, OpenMode::append);
+    RecordWriter second(dir.path(), "c", raw, OpenMode::append);
     CHECK(second.is_open());
 }
 
-TEST_CASE("BlobWriter: append cuts a torn tail at every possible offset") {
+TEST_CASE("RecordWriter: append cuts a torn tail at every possible offset") {
     TempDir dir;
     const auto file = dir / "c.tinman";
     std::vector<std::vector<std::byte>> bodies;
     {
-        BlobWriter w(dir.path(), "c", raw);
+        RecordWriter w(dir.path(), "c", raw);
         for (unsigned i = 0; i < 6; ++i) {
             bodies.push_back(pattern(i * 37 + (i == 4 ? 50000 : 0), i));  // record 4 is large (direct write)
             w.append(i, {{}, bodies.back(), 64});
@@ -175,14 +175,14 @@ TEST_CASE("BlobWriter: append cuts a torn tail at every possible offset") {
         for (const auto& r : s.records)
             ends.push_back(static_cast<std::uint64_t>(r.payload.data() + r.payload.size() - s.segment->bytes().data()));
     }
-    const std::uint64_t records_offset = format::parse_file_header(full, "f").records_offset;
+    const std::uint64_t records_offset = format::parse_file_header(full).records_offset;
     // Every prefix: whole records survive, a partial one is cut, and appending goes on cleanly.
     for (std::uint64_t cut = records_offset; cut <= full.size(); cut += (cut > 1000 && cut + 1000 < ends[4]) ? 997 : 1) {
         CAPTURE(cut);
         test::write_file(file, std::span(full).first(cut));
         const auto intact = static_cast<std::uint64_t>(std::count_if(ends.begin(), ends.end(), [&](auto e) { return e <= cut; }));
         {
-            BlobWriter w(dir.path(), "c", raw, OpenMode::append);
+            RecordWriter w(dir.path(), "c", raw, OpenMode::append);
             CHECK(w.existing_records() == intact);
             w.append(100, {{}, bodies[0], 64});
         }
@@ -194,18 +194,18 @@ TEST_CASE("BlobWriter: append cuts a torn tail at every possible offset") {
     }
 }
 
-TEST_CASE("BlobWriter: append cuts a zero-filled tail but refuses to cut intact records behind damage") {
+TEST_CASE("RecordWriter: append cuts a zero-filled tail but refuses to cut intact records behind damage") {
     TempDir dir;
     const auto file = dir / "c.tinman";
     {
-        BlobWriter w(dir.path(), "c", raw);
+        RecordWriter w(dir.path(), "c", raw);
         for (unsigned i = 0; i < 4; ++i) w.append(i, {{}, pattern(100, i), 8});
     }
     auto bytes = test::read_file(file);
     SUBCASE("zeros after the last record, as a power loss can leave") {
         bytes.resize(bytes.size() + 5000);
         test::write_file(file, bytes);
-        BlobWriter w(dir.path(), "c", raw, OpenMode::append);
+        RecordWriter w(dir.path(), "c", raw, OpenMode::append);
         CHECK(w.existing_records() == 4);
         CHECK(w.cut_bytes() == 5000);
     }
@@ -214,19 +214,19 @@ TEST_CASE("BlobWriter: append cuts a zero-filled tail but refuses to cut intact 
         const auto second = s.records[1].offset;
         bytes[second + 3] ^= std::byte{0x10};
         test::write_file(file, bytes);
-        CHECK_THROWS_WITH_AS(BlobWriter(dir.path(), "c", raw, OpenMode::append), doctest::Contains("refusing to cut"),
+        CHECK_THROWS_WITH_AS(RecordWriter(dir.path(), "c", raw, OpenMode::append), doctest::Contains("refusing to cut"),
                              format_error);
         CHECK(test::read_file(file) == bytes);  // nothing was lost
     }
     SUBCASE("a large last record whose payload was never written") {
         {
-            BlobWriter w(dir.path(), "c", raw, OpenMode::append);
+            RecordWriter w(dir.path(), "c", raw, OpenMode::append);
             w.append(9, {{}, pattern(200000, 9), 64});
         }
         auto grown = test::read_file(file);
         std::fill(grown.end() - 100000, grown.end(), std::byte{0});  // header and size made it, data did not
         test::write_file(file, grown);
-        BlobWriter w(dir.path(), "c", raw, OpenMode::append);
+        RecordWriter w(dir.path(), "c", raw, OpenMode::append);
         CHECK(w.existing_records() == 4);
         CHECK(w.size() == bytes.size());
     }
@@ -240,34 +240,34 @@ TEST_CASE("BlobWriter: append cuts a zero-filled tail but refuses to cut intact 
         auto body = pattern(100000, 7);
         std::copy(image.begin(), image.end(), body.begin() + 1000);
         {
-            BlobWriter w(dir.path(), "c", raw, OpenMode::append);
+            RecordWriter w(dir.path(), "c", raw, OpenMode::append);
             w.append(9, {{}, body, 64});
         }
         auto grown = test::read_file(file);
         grown.resize(grown.size() - 50000);  // torn after the embedded image
         test::write_file(file, grown);
-        BlobWriter w(dir.path(), "c", raw, OpenMode::append);
+        RecordWriter w(dir.path(), "c", raw, OpenMode::append);
         CHECK(w.existing_records() == 4);
         CHECK(w.size() == bytes.size());
     }
 }
 
-TEST_CASE("BlobWriter: temporary files left by a crashed creation never block creating the channel") {
+TEST_CASE("RecordWriter: temporary files left by a crashed creation never block creating the channel") {
     TempDir dir;
     // What a process killed while creating channel "c" leaves, under the names a
     // pid-and-counter scheme would pick again.
     for (int k = 0; k < 64; ++k)
         test::write_file(dir / (".c.tinman." + std::to_string(::getpid()) + "." + std::to_string(k) + ".tmp"), {});
-    { BlobWriter w(dir.path(), "c", raw); }
-    BlobWriter again(dir.path(), "c", raw, OpenMode::truncate);
+    { RecordWriter w(dir.path(), "c", raw); }
+    RecordWriter again(dir.path(), "c", raw, OpenMode::truncate);
     again.append(1, {{}, pattern(10, 1), 1});
     again.flush();
     CHECK(scan(dir / "c.tinman").records.size() == 1);
 }
 
-TEST_CASE("BlobWriter: files are ordinary, and a symlink in a channel's place is never followed") {
+TEST_CASE("RecordWriter: files are ordinary, and a symlink in a channel's place is never followed") {
     TempDir dir;
-    { BlobWriter w(dir.path(), "c", raw); }
+    { RecordWriter w(dir.path(), "c", raw); }
     struct stat st {};
     REQUIRE(::stat((dir / "c.tinman").c_str(), &st) == 0);
     const mode_t mask = ::umask(0);
@@ -276,18 +276,18 @@ TEST_CASE("BlobWriter: files are ordinary, and a symlink in a channel's place is
 
     test::write_file(dir / "target", std::vector<std::byte>(3, std::byte{1}));
     std::filesystem::create_symlink(dir / "target", dir / "s.tinman");
-    CHECK_THROWS_AS(BlobWriter(dir.path(), "s", raw), channel_error);
-    CHECK_THROWS_AS(BlobWriter(dir.path(), "s", raw, OpenMode::append), io_error);
-    CHECK_THROWS_AS(BlobWriter(dir.path(), "s", raw, OpenMode::truncate), io_error);
+    CHECK_THROWS_AS(RecordWriter(dir.path(), "s", raw), channel_error);
+    CHECK_THROWS_AS(RecordWriter(dir.path(), "s", raw, OpenMode::append), io_error);
+    CHECK_THROWS_AS(RecordWriter(dir.path(), "s", raw, OpenMode::truncate), io_error);
     CHECK(test::read_file(dir / "target") == std::vector<std::byte>(3, std::byte{1}));
     CHECK(std::filesystem::is_symlink(dir / "s.tinman"));
 }
 
-TEST_CASE("BlobWriter: a head larger than the write buffer is written directly") {
+TEST_CASE("RecordWriter: a head larger than the write buffer is written directly") {
     TempDir dir;
     const auto head = pattern(200000, 3), body = pattern(10, 4);
     {
-        BlobWriter w(dir.path(), "c", raw);
+        RecordWriter w(dir.path(), "c", raw);
         w.append(1, {{}, body, 8});
         w.append(2, {head, body, 8});
         w.append(3, {{}, body, 8});
@@ -324,10 +324,10 @@ private:
 };
 }  // namespace
 
-TEST_CASE("BlobWriter: a failed write keeps the file a valid log and the writer usable") {
+TEST_CASE("RecordWriter: a failed write keeps the file a valid log and the writer usable") {
     TempDir dir;
     const auto file = dir / "c.tinman";
-    BlobWriter w(dir.path(), "c", raw);
+    RecordWriter w(dir.path(), "c", raw);
     for (unsigned i = 0; i < 10; ++i) w.append(i, {{}, pattern(50, i), 8});
     w.flush();
     const auto size = std::filesystem::file_size(file);
@@ -368,14 +368,14 @@ TEST_CASE("BlobWriter: a failed write keeps the file a valid log and the writer 
         CHECK_THROWS_WITH_AS(w.close(), doctest::Contains("closed with 1 records unwritten"), io_error);
     }
     CHECK(scan(file).status.clean());
-    BlobWriter again(dir.path(), "c", raw, OpenMode::append);
+    RecordWriter again(dir.path(), "c", raw, OpenMode::append);
     CHECK(again.existing_records() == 21);
 }
 
-TEST_CASE("BlobWriter: after failed large writes, no stale header ever reads as a complete record") {
+TEST_CASE("RecordWriter: after failed large writes, no stale header ever reads as a complete record") {
     TempDir dir;
     const auto file = dir / "c.tinman";
-    BlobWriter w(dir.path(), "c", raw);
+    RecordWriter w(dir.path(), "c", raw);
     w.append(0, {{}, pattern(50, 0), 8});
     w.flush();
     const auto size = std::filesystem::file_size(file);
@@ -402,10 +402,10 @@ TEST_CASE("BlobWriter: after failed large writes, no stale header ever reads as 
     CHECK(scan(file).status.clean());  // every checksum
 }
 
-TEST_CASE("BlobWriter: after a partly failed flush, close() counts exactly the records not written") {
+TEST_CASE("RecordWriter: after a partly failed flush, close() counts exactly the records not written") {
     TempDir dir;
     const auto file = dir / "c.tinman";
-    BlobWriter w(dir.path(), "c", raw);
+    RecordWriter w(dir.path(), "c", raw);
     w.append(0, {{}, pattern(50, 0), 8});
     w.flush();
     FileSizeLimit limit(std::filesystem::file_size(file) + 500);  // room for a few of the next records
@@ -417,14 +417,14 @@ TEST_CASE("BlobWriter: after a partly failed flush, close() counts exactly the r
     const std::string lost = "closed with " + std::to_string(20 - written) + " records unwritten";
     CHECK_THROWS_WITH_AS(w.close(), doctest::Contains(lost.c_str()), io_error);
     limit.set(RLIM_INFINITY);
-    BlobWriter again(dir.path(), "c", raw, OpenMode::append);
+    RecordWriter again(dir.path(), "c", raw, OpenMode::append);
     CHECK(again.existing_records() == 1 + written);  // every record is either in the file or reported lost
 }
 
-TEST_CASE("BlobWriter: a FIFO in a channel's place is refused, not waited on") {
+TEST_CASE("RecordWriter: a FIFO in a channel's place is refused, not waited on") {
     TempDir dir;
     REQUIRE(::mkfifo((dir / "f.tinman").c_str(), 0644) == 0);
-    CHECK_THROWS_WITH_AS(BlobWriter(dir.path(), "f", raw, OpenMode::append), doctest::Contains("not a regular file"),
+    CHECK_THROWS_WITH_AS(RecordWriter(dir.path(), "f", raw, OpenMode::append), doctest::Contains("not a regular file"),
                          channel_error);
-    CHECK_THROWS_AS(BlobWriter(dir.path(), "f", raw, OpenMode::truncate), channel_error);
+    CHECK_THROWS_AS(RecordWriter(dir.path(), "f", raw, OpenMode::truncate), channel_error);
 }

@@ -2,7 +2,7 @@
 
 #include <string>
 
-#include <tinman/channel_name.hpp>
+#include <tinman/framing/channel_files.hpp>
 
 TEST_CASE("channel names: valid names map to a file inside the log directory") {
     for (const char* good : {"imu", "camera.left", "a-b_c", "x1", "Sensor Data", "naïve"}) {

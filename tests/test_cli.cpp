@@ -13,7 +13,7 @@
 #include <vector>
 
 #include <tinman.hpp>
-#include <tinman/python_blog.hpp>
+#include <tinman/python/blog.hpp>
 
 #include "test_support.hpp"
 

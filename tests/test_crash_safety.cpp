@@ -40,7 +40,7 @@ std::uint64_t env_or(const char* name, std::uint64_t fallback) {
     try {
         ObLogWriter log{dir};
         auto write = log.get_writer("k", NdArrayCodec<double>{}, OpenMode::append);
-        for (std::uint64_t i = write.blob().existing_records();; ++i) {
+        for (std::uint64_t i = write.record_writer().existing_records();; ++i) {
             write(static_cast<std::int64_t>(i), value_of(i));
             write.flush();
             if (::write(ack, &i, sizeof i) != sizeof i) ::_exit(3);
@@ -108,7 +108,7 @@ TEST_CASE("crash safety: a writer SIGKILLed at random moments never loses a flus
     {
         ObLogWriter log{dir.path()};
         auto write = log.get_writer("k", NdArrayCodec<double>{}, OpenMode::append);
-        CHECK(write.blob().existing_records() == confirmed);
+        CHECK(write.record_writer().existing_records() == confirmed);
         write(static_cast<std::int64_t>(confirmed), value_of(confirmed));
     }
     ObLogReader reader{dir.path()};
@@ -146,11 +146,11 @@ SmallChannel small_channel() {
             for (std::size_t k = 0; k < c.values.back().size(); ++k) c.values.back().data()[k] = float(i * 10 + int(k));
             w(c.values.back());
             w.flush();
-            c.ends.push_back(w.blob().size());
+            c.ends.push_back(w.record_writer().size());
         }
     }
     c.bytes = test::read_file(dir / "c.tinman");
-    c.records_offset = format::parse_file_header(c.bytes, "c").records_offset;
+    c.records_offset = format::parse_file_header(c.bytes).records_offset;
     return c;
 }
 
@@ -270,7 +270,7 @@ TEST_CASE("crash safety: hostile records are clear errors naming channel, record
         {payload("|O", 1, {2}, 16), "unknown or malformed dtype '|O'"},
     };
     {
-        BlobWriter w(dir.path(), "h", CodecDescriptor{"ndarray", {}});
+        RecordWriter w(dir.path(), "h", CodecDescriptor{"ndarray", {}});
         for (const auto& [p, why] : cases) w.append(0, {{}, p, 8});
         std::vector<std::byte> long_dtype(4);
         detail::store_le<std::uint32_t>(long_dtype.data(), 0xFFFFFFF0u);  // dtype length past the record

@@ -4,7 +4,7 @@
 #include <string_view>
 #include <vector>
 
-#include <tinman/crc32c.hpp>
+#include <tinman/framing/crc32c.hpp>
 
 namespace {
 std::span<const std::byte> bytes(std::string_view s) { return std::as_bytes(std::span{s.data(), s.size()}); }

@@ -1,6 +1,6 @@
 #include <doctest/doctest.h>
 
-#include <tinman/dtype.hpp>
+#include <tinman/codecs/dtype.hpp>
 
 using tinman::dtype_of;
 using tinman::parse_dtype;

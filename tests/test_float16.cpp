@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <limits>
 
-#include <tinman/float16.hpp>
+#include <tinman/codecs/float16.hpp>
 
 using tinman::float16;
 

@@ -1,6 +1,8 @@
 #include <doctest/doctest.h>
 
-#include <tinman/format.hpp>
+#include <tinman/framing/file_header.hpp>
+#include <tinman/framing/record_header.hpp>
+#include <tinman/index/index_format.hpp>
 
 using namespace tinman;
 
@@ -9,7 +11,7 @@ TEST_CASE("format: file header round trip") {
     const auto h = format::encode_file_header(codec);
     CHECK(h.size() % 64 == 0);
     CHECK(std::equal(format::magic.begin(), format::magic.end(), h.begin()));
-    const auto parsed = format::parse_file_header(h, "test");
+    const auto parsed = format::parse_file_header(h);
     CHECK(parsed.version == 1);
     CHECK(parsed.records_offset == h.size());
     CHECK(parsed.codec == codec);
@@ -24,11 +26,11 @@ TEST_CASE("format: every damaged header byte is refused") {
             auto bad = good;
             bad[i] ^= std::byte(1u << bit);
             CAPTURE(i);
-            CHECK_THROWS_AS((void)format::parse_file_header(bad, "test"), format_error);
+            CHECK_THROWS_AS((void)format::parse_file_header(bad), format_error);
         }
     }
     for (std::size_t n = 0; n < 64 + 18; ++n)
-        CHECK_THROWS_AS((void)format::parse_file_header(std::span(good).first(n), "test"), format_error);
+        CHECK_THROWS_AS((void)format::parse_file_header(std::span(good).first(n)), format_error);
 }
 
 TEST_CASE("format: version and required flags are checked") {
@@ -40,16 +42,16 @@ TEST_CASE("format: version and required flags are checked") {
     };
     detail::store_le<std::uint16_t>(&h[8], 2);
     reseal();
-    CHECK_THROWS_WITH_AS((void)format::parse_file_header(h, "f"), doctest::Contains("unsupported format version 2"),
+    CHECK_THROWS_WITH_AS((void)format::parse_file_header(h), doctest::Contains("unsupported format version 2"),
                          format_error);
     detail::store_le<std::uint16_t>(&h[8], 1);
     detail::store_le<std::uint16_t>(&h[10], 0x0100);
     reseal();
-    CHECK_THROWS_WITH_AS((void)format::parse_file_header(h, "f"), doctest::Contains("requires features"),
+    CHECK_THROWS_WITH_AS((void)format::parse_file_header(h), doctest::Contains("requires features"),
                          format_error);
     detail::store_le<std::uint16_t>(&h[10], 0x0001);  // optional feature: ignored
     reseal();
-    CHECK(format::parse_file_header(h, "f").flags == 1);
+    CHECK(format::parse_file_header(h).flags == 1);
 }
 
 TEST_CASE("format: record header round trip and checksum") {

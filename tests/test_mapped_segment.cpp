@@ -1,6 +1,6 @@
 #include <doctest/doctest.h>
 
-#include <tinman/mapped_segment.hpp>
+#include <tinman/io/mapped_segment.hpp>
 
 #include "test_support.hpp"
 
@@ -42,14 +42,14 @@ TEST_CASE("MappedSegment: the access advice reaches the kernel before any page i
     const auto file = dir / "data.bin";
     tinman::test::write_file(file, std::vector<std::byte>(3 * 4096, std::byte{1}));
     const auto fd = tinman::detail::open_read_only(file);
-    auto flags = [&](tinman::Access access) {
+    auto flags = [&](tinman::ReadAhead access) {
         const auto seg = tinman::MappedSegment::map(fd.get(), 3 * 4096, file, access);
         return tinman::test::vm_flags_of(seg->bytes().data());
     };
-    const auto normal = flags(tinman::Access::normal);
+    const auto normal = flags(tinman::ReadAhead::normal);
     REQUIRE_FALSE(normal.empty());
     CHECK(normal.find(" rr ") == std::string::npos);
     CHECK(normal.find(" sr ") == std::string::npos);
-    CHECK(flags(tinman::Access::random).find(" rr ") != std::string::npos);
-    CHECK(flags(tinman::Access::sequential).find(" sr ") != std::string::npos);
+    CHECK(flags(tinman::ReadAhead::random).find(" rr ") != std::string::npos);
+    CHECK(flags(tinman::ReadAhead::sequential).find(" sr ") != std::string::npos);
 }

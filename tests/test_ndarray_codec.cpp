@@ -5,19 +5,11 @@
 #include <vector>
 
 #include <tinman.hpp>
-#if __has_include(<xtensor/containers/xfixed.hpp>)
-#include <xtensor/containers/xfixed.hpp>
-#include <xtensor/containers/xtensor.hpp>
-#include <xtensor/views/xview.hpp>
-#include <xtensor/views/xstrided_view.hpp>
-#include <xtensor/core/xmath.hpp>
-#else
-#include <xtensor/xfixed.hpp>
-#include <xtensor/xmath.hpp>
-#include <xtensor/xstrided_view.hpp>
-#include <xtensor/xtensor.hpp>
-#include <xtensor/xview.hpp>
-#endif
+#include TINMAN_XTENSOR_HEADER(containers, xfixed.hpp)
+#include TINMAN_XTENSOR_HEADER(containers, xtensor.hpp)
+#include TINMAN_XTENSOR_HEADER(views, xview.hpp)
+#include TINMAN_XTENSOR_HEADER(views, xstrided_view.hpp)
+#include TINMAN_XTENSOR_HEADER(core, xmath.hpp)
 
 #include "test_support.hpp"
 
@@ -171,7 +163,8 @@ TEST_CASE("NdArrayCodec: reading another dtype names the channel, stored and req
     }
     ObLogReader reader{dir.path()};
     const std::string message =
-        "cannot read channel 'sensor_data' in '" + dir.path().string() + "': stored dtype '<f8', requested '<f4'";
+        "channel 'sensor_data' ('" + (dir.path() / "sensor_data.tinman").string() +
+        "'): stored dtype '<f8', requested '<f4'";
     CHECK_THROWS_WITH_AS((void)reader.read_channel<NdArrayCodec<float>>("sensor_data"), message.c_str(),
                          codec_mismatch);
     CHECK_THROWS_AS((void)reader.read_channel<BytesCodec>("sensor_data"), codec_mismatch);

@@ -15,8 +15,8 @@
 using namespace tinman;
 using test::TempDir;
 
-static_assert(std::ranges::input_range<Channel<NdArrayCodec<double>>>);
-static_assert(std::input_iterator<Channel<NdArrayCodec<double>>::iterator>);
+static_assert(std::ranges::input_range<ChannelReader<NdArrayCodec<double>>>);
+static_assert(std::input_iterator<ChannelReader<NdArrayCodec<double>>::iterator>);
 
 namespace {
 void write_doubles(const std::filesystem::path& dir, const std::string& name, std::size_t records, std::size_t n) {
@@ -61,7 +61,7 @@ TEST_CASE("ObLogReader: channel listing with codecs, counts and time ranges") {
     CHECK(reader.channel_names() == std::vector<std::string>{"a_empty", "b"});
     CHECK(reader.has_channel("b"));
     CHECK_FALSE(reader.has_channel("zz"));
-    const auto infos = reader.channels();
+    const auto infos = reader.channel_infos();
     REQUIRE(infos.size() == 2);
     CHECK(infos[0].name == "a_empty");
     CHECK(infos[0].codec.name == "bytes");
@@ -77,9 +77,9 @@ TEST_CASE("ObLogReader: channel listing with codecs, counts and time ranges") {
     auto empty = reader.read_channel<BytesCodec>("a_empty");
     CHECK(empty.begin() == empty.end());
     CHECK(empty.status().clean());
-    CHECK_THROWS_WITH_AS((void)reader.read_channel<BytesCodec>("zz"), doctest::Contains("no channel 'zz'"),
-                         channel_error);
-    CHECK_THROWS_AS(ObLogReader{dir / "missing"}, channel_error);
+    CHECK_THROWS_WITH_AS((void)reader.read_channel<BytesCodec>("zz"), doctest::Contains("channel 'zz'"),
+                         channel_not_found);
+    CHECK_THROWS_AS(ObLogReader{dir / "missing"}, log_not_found);
 }
 
 TEST_CASE("ObLogReader: channels are input ranges for std::ranges algorithms and views") {
@@ -175,15 +175,15 @@ TEST_CASE("ObLogReader: iterators survive moving their channel") {
     ObLogReader reader{dir.path()};
     auto channel = reader.read_channel<NdArrayCodec<double>>("c");
     auto it = channel.begin();
-    auto moved = std::make_unique<Channel<NdArrayCodec<double>>>(std::move(channel));
+    auto moved = std::make_unique<ChannelReader<NdArrayCodec<double>>>(std::move(channel));
     CHECK((*it).value(0) == 0.0);
     ++it;
     CHECK((*it).value(0) == 1.0);
-    CHECK_THROWS_AS((void)channel.status(), channel_error);  // the moved-from channel refuses use
+    CHECK_THROWS_AS((void)channel.status(), usage_error);  // the moved-from channel refuses use
     ++it;
     ++it;
     CHECK(it == moved->end());
-    CHECK_THROWS_AS((void)*it, channel_error);  // past the end: an error, not undefined behaviour
+    CHECK_THROWS_AS((void)*it, usage_error);  // past the end: an error, not undefined behaviour
 }
 
 TEST_CASE("ObLogReader: a listing survives files that are not channels") {
@@ -193,7 +193,7 @@ TEST_CASE("ObLogReader: a listing survives files that are not channels") {
     REQUIRE(::mkfifo((dir / "fifo.tinman").c_str(), 0644) == 0);
     std::filesystem::create_symlink(dir / "good.tinman", dir / "link.tinman");
     ObLogReader reader{dir.path()};
-    const auto infos = reader.channels();
+    const auto infos = reader.channel_infos();
     REQUIRE(infos.size() == 4);
     CHECK(infos[0].name == "empty");
     CHECK(infos[0].error.find("no header") != std::string::npos);
@@ -249,19 +249,19 @@ TEST_CASE("ObLogReader: the access advice is given to every mapping of a channel
     w(1, xt::xarray<double>{1.0, 2.0});
     w.flush();
     ObLogReader reader{dir.path()};
-    auto flags = [&](Access access) {
+    auto flags = [&](ReadAhead access) {
         ReadOptions options;
         options.access = access;
         auto channel = reader.read_channel<NdArrayCodec<double>>("c", {}, options);
         return test::vm_flags_of(channel.segment()->bytes().data());
     };
-    CHECK(flags(Access::normal).find(" rr ") == std::string::npos);
-    CHECK(flags(Access::random).find(" rr ") != std::string::npos);
-    CHECK(flags(Access::sequential).find(" sr ") != std::string::npos);
+    CHECK(flags(ReadAhead::normal).find(" rr ") == std::string::npos);
+    CHECK(flags(ReadAhead::random).find(" rr ") != std::string::npos);
+    CHECK(flags(ReadAhead::sequential).find(" sr ") != std::string::npos);
 
     // refresh() maps what was appended with the same advice.
     ReadOptions random;
-    random.access = Access::random;
+    random.access = ReadAhead::random;
     auto channel = reader.read_channel<NdArrayCodec<double>>("c", {}, random);
     CHECK(std::ranges::distance(channel) == 1);
     w(2, xt::xarray<double>(xt::zeros<double>({100000})));  // large: written at once, grows the file

@@ -6,11 +6,7 @@
 #include <thread>
 
 #include <tinman.hpp>
-#if __has_include(<xtensor/generators/xrandom.hpp>)
-#include <xtensor/generators/xrandom.hpp>
-#else
-#include <xtensor/xrandom.hpp>
-#endif
+#include TINMAN_XTENSOR_HEADER(generators, xrandom.hpp)
 
 #include "test_support.hpp"
 
@@ -101,10 +97,10 @@ TEST_CASE("ObLogWriter: a second writer for a channel is refused, here and in an
     ObLogWriter log{dir.path()};
     auto w = log.get_writer("c", NdArrayCodec<double>{});
     CHECK_THROWS_WITH_AS((void)log.get_writer("c", NdArrayCodec<double>{}, OpenMode::append),
-                         "Channel 'c' already has a writer", channel_error);
+                         doctest::Contains("channel 'c'"), channel_error);
     ObLogWriter other{dir.path()};
     CHECK_THROWS_WITH_AS((void)other.get_writer("c", NdArrayCodec<double>{}, OpenMode::append),
-                         "Channel 'c' already has a writer", channel_error);
+                         doctest::Contains("channel 'c'"), channel_error);
     const pid_t child = ::fork();
     REQUIRE(child >= 0);
     if (child == 0) {
@@ -173,7 +169,7 @@ TEST_CASE("ObLogWriter: channel handles report use after close") {
     auto w = log.get_writer("c", NdArrayCodec<double>{});
     w(1.0);
     log.close();
-    CHECK_THROWS_WITH_AS(w(2.0), doctest::Contains("closed"), channel_error);
+    CHECK_THROWS_WITH_AS(w(2.0), doctest::Contains("closed"), usage_error);
     ChannelWriter<NdArrayCodec<double>> empty;
-    CHECK_THROWS_AS(empty(1.0), channel_error);
+    CHECK_THROWS_AS(empty(1.0), usage_error);
 }

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include <tinman/python_blog.hpp>
+#include <tinman/python/blog.hpp>
 
 #include "test_support.hpp"
 
@@ -127,7 +127,7 @@ TEST_CASE("python blog: reading hand-built files, views where aligned, copies el
         CHECK(views == 1);
     }
     SUBCASE("zero-copy only: a misaligned record is a clear error naming record and offset") {
-        auto channel = reader.read_channel<double>("imu", {BlogAccess::zero_copy_only});
+        auto channel = reader.read_channel<double>("imu", {CopyPolicy::zero_copy_only});
         bool raised = false;
         for (auto it = channel.begin(); it != channel.end(); ++it) {
             try {
@@ -173,9 +173,9 @@ TEST_CASE("python blog: big-endian arrays are copied, or refused in zero-copy-on
         CHECK_FALSE(a.is_view());
         CHECK(a.copy() == xt::xarray<std::int32_t>{1, 256});
     }
-    auto strict = reader.read_channel<std::int32_t>("be", {BlogAccess::zero_copy_only});
+    auto strict = reader.read_channel<std::int32_t>("be", {CopyPolicy::zero_copy_only});
     CHECK_THROWS_WITH_AS((void)*strict.begin(), doctest::Contains("non-native byte order"), codec_mismatch);
-    auto any = reader.read_channel("be", {BlogAccess::zero_copy_only});
+    auto any = reader.read_channel("be", {CopyPolicy::zero_copy_only});
     CHECK_THROWS_AS((void)*any.begin(), codec_mismatch);
 }
 
@@ -210,7 +210,7 @@ TEST_CASE("python blog: every truncation yields the complete records, then stops
         if (!at_boundary) {
             CHECK(channel.status().stop == ScanStop::torn);
             CHECK(channel.status().reason.find("truncated") != std::string::npos);
-            auto strict = reader.read_channel<double>("t", {BlogAccess::view_or_copy, true});
+            auto strict = reader.read_channel<double>("t", {CopyPolicy::view_or_copy, true});
             CHECK_THROWS_AS((void)std::ranges::distance(strict), format_error);
         }
     }
@@ -252,7 +252,7 @@ TEST_CASE("python blog: the writer produces byte-exact files that read back") {
 
     SUBCASE("create refuses an existing channel, truncate replaces it") {
         CHECK_THROWS_AS(BlogWriter(dir.path(), "imu"), channel_error);
-        CHECK_THROWS_AS(BlogWriter(dir.path(), "imu", OpenMode::append), channel_error);
+        CHECK_THROWS_AS(BlogWriter(dir.path(), "imu", OpenMode::append), usage_error);
         BlogReader reader{dir.path()};
         auto old = reader.read_channel<double>("imu");  // maps the file about to be replaced
         BlogWriter w{dir.path(), "imu", OpenMode::truncate, 5};

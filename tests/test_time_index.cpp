@@ -22,10 +22,10 @@
 using namespace tinman;
 using test::TempDir;
 
-static_assert(std::ranges::random_access_range<ChannelView<BytesCodec>>);
-static_assert(std::ranges::random_access_range<const ChannelView<NdArrayCodec<double>>>);
-static_assert(std::ranges::sized_range<ChannelView<BytesCodec>>);
-static_assert(std::random_access_iterator<ChannelView<BytesCodec>::iterator>);
+static_assert(std::ranges::random_access_range<IndexedChannel<BytesCodec>>);
+static_assert(std::ranges::random_access_range<const IndexedChannel<NdArrayCodec<double>>>);
+static_assert(std::ranges::sized_range<IndexedChannel<BytesCodec>>);
+static_assert(std::random_access_iterator<IndexedChannel<BytesCodec>::iterator>);
 
 namespace {
 
@@ -72,7 +72,7 @@ std::vector<std::size_t> range_of(const ObLogReader& reader, const std::string& 
 
 /// Checks seek, random access and ranges of channel `name` against brute force over `ts`.
 void check_against(const ObLogReader& reader, const std::string& name, const std::vector<std::int64_t>& ts) {
-    const auto view = reader.channel<BytesCodec>(name);
+    const auto view = reader.indexed_channel<BytesCodec>(name);
     REQUIRE(view.size() == ts.size());
     for (std::size_t i = 0; i < ts.size(); ++i) {
         CHECK(view.timestamp(i) == ts[i]);
@@ -111,7 +111,7 @@ TEST_CASE("TimeIndex: the writer keeps a sidecar index that the listing ignores"
           format::index_header_size + ts.size() * format::index_entry_size);
     ObLogReader reader{dir.path()};
     CHECK(reader.channel_names() == std::vector<std::string>{"c"});
-    const auto view = reader.channel<BytesCodec>("c");
+    const auto view = reader.indexed_channel<BytesCodec>("c");
     CHECK(view.time_index().indexed_records() == 1000);
     CHECK(view.time_index().status().clean());
     check_against(reader, "c", ts);
@@ -124,12 +124,12 @@ TEST_CASE("TimeIndex: seek and random access") {
         write_log(dir.path(), "c", ts);
         ObLogReader reader{dir.path()};
         check_against(reader, "c", ts);
-        const auto view = reader.channel<BytesCodec>("c");
+        const auto view = reader.indexed_channel<BytesCodec>("c");
         CHECK(view.front().timestamp == 1000);
         CHECK(view.back().timestamp == 1000 + 299 * 10);
         CHECK(text(view.at(7).value) == "r7");
-        CHECK_THROWS_WITH_AS((void)view[300], doctest::Contains("out of range"), channel_error);
-        CHECK_THROWS_AS((void)view.at(1u << 30), channel_error);
+        CHECK_THROWS_WITH_AS((void)view[300], doctest::Contains("out of range"), usage_error);
+        CHECK_THROWS_AS((void)view.at(1u << 30), usage_error);
         CHECK(view.seek(1000 + 299 * 10 + 1) == view.size());  // past the end
         CHECK(view.seek(0) == 0);                               // before the start
         CHECK(view.lower_bound(1055).timestamp() == 1060);
@@ -146,7 +146,7 @@ TEST_CASE("TimeIndex: seek and random access") {
         write_log(dir.path(), "c", ts);
         ObLogReader reader{dir.path()};
         check_against(reader, "c", ts);
-        CHECK(reader.channel<BytesCodec>("c").seek(7) == 3);
+        CHECK(reader.indexed_channel<BytesCodec>("c").seek(7) == 3);
         CHECK(range_of(reader, "c", 9, 10) == std::vector<std::size_t>{5, 6, 7, 8});
     }
     SUBCASE("backward clock steps: seek is the first record at or after t in file order") {
@@ -154,7 +154,7 @@ TEST_CASE("TimeIndex: seek and random access") {
         write_log(dir.path(), "c", ts);
         ObLogReader reader{dir.path()};
         check_against(reader, "c", ts);
-        const auto view = reader.channel<BytesCodec>("c");
+        const auto view = reader.indexed_channel<BytesCodec>("c");
         CHECK(view.seek(16) == 1);
         CHECK(view.seek(31) == 5);
         // [12, 25): 20 is in; 15 and 16 follow 30 (the clock had passed 25), so they are not.
@@ -177,12 +177,12 @@ TEST_CASE("TimeIndex: seek and random access") {
     SUBCASE("an empty channel") {
         write_log(dir.path(), "c", {});
         ObLogReader reader{dir.path()};
-        const auto view = reader.channel<BytesCodec>("c");
+        const auto view = reader.indexed_channel<BytesCodec>("c");
         CHECK(view.empty());
         CHECK(view.seek(0) == 0);
         CHECK(view.begin() == view.end());
-        CHECK_THROWS_AS((void)view.front(), channel_error);
-        CHECK_THROWS_AS((void)view.back(), channel_error);
+        CHECK_THROWS_AS((void)view.front(), usage_error);
+        CHECK_THROWS_AS((void)view.back(), usage_error);
         CHECK(range_of(reader, "c", lowest, 100).empty());
         const auto info = reader.info("c");
         CHECK(info.records == 0);
@@ -215,7 +215,7 @@ TEST_CASE("TimeIndex: a time range reads only its own records") {
     auto bytes = test::read_file(file);
     {
         ObLogReader reader{dir.path()};
-        const auto view = reader.channel<BytesCodec>("c");
+        const auto view = reader.indexed_channel<BytesCodec>("c");
         for (std::size_t i : {std::size_t{3}, std::size_t{300}, std::size_t{510}, std::size_t{900}}) {
             const auto r = view.begin()[static_cast<std::ptrdiff_t>(i)].value.bytes;
             const auto at = static_cast<std::size_t>(r.data() - view.segment()->bytes().data());
@@ -245,7 +245,7 @@ TEST_CASE("TimeIndex: summaries come from the index without reading the records"
     const auto file = dir / "c.tinman";
     {
         ObLogReader reader{dir.path()};
-        const auto r = reader.channel<BytesCodec>("c")[2].value;
+        const auto r = reader.indexed_channel<BytesCodec>("c")[2].value;
         auto bytes = test::read_file(file);
         bytes[static_cast<std::size_t>(r.bytes.data() - r.owner->bytes().data())] ^= std::byte{1};
         test::write_file(file, bytes);
@@ -261,7 +261,7 @@ TEST_CASE("TimeIndex: summaries come from the index without reading the records"
     CHECK(info.file_bytes == std::filesystem::file_size(file));
     CHECK_FALSE(reader.verify("c").clean());
     // Reaching the damaged record rebuilds the index by a scan, which stops before it.
-    const auto view = reader.channel<BytesCodec>("c");
+    const auto view = reader.indexed_channel<BytesCodec>("c");
     CHECK(view.size() == 5);
     CHECK_THROWS_WITH_AS((void)view[2], doctest::Contains("damaged"), format_error);
     CHECK(view.size() == 2);
@@ -299,7 +299,7 @@ TEST_CASE("TimeIndex: a missing, short, stale or damaged index is never trusted"
     SUBCASE("stale: the channel file lost records the index still lists") {
         auto b = test::read_file(data);
         ObLogReader before{dir.path()};
-        const auto cut_at = (before.channel<BytesCodec>("c").begin() + 400).record().offset + 7;
+        const auto cut_at = (before.indexed_channel<BytesCodec>("c").begin() + 400).record().offset + 7;
         b.resize(static_cast<std::size_t>(cut_at));
         test::write_file(data, b);
         ObLogReader reader{dir.path()};
@@ -327,7 +327,7 @@ TEST_CASE("TimeIndex: a missing, short, stale or damaged index is never trusted"
             b[pos] ^= std::byte{0x10};
             test::write_file(idx, b);
             ObLogReader reader{dir.path()};
-            const auto view = reader.channel<BytesCodec>("c");
+            const auto view = reader.indexed_channel<BytesCodec>("c");
             CHECK(view.size() == 500);
             CHECK(view.seek(ts[250]) == 250);
             CHECK(view.seek(ts[250] + 1) == 251);
@@ -399,7 +399,7 @@ TEST_CASE("TimeIndex: append and truncate leave the index consistent") {
     }
     SUBCASE("truncate starts an empty index; readers of the old one keep it") {
         ObLogReader reader{dir.path()};
-        const auto old = reader.channel<BytesCodec>("c");
+        const auto old = reader.indexed_channel<BytesCodec>("c");
         write_log(dir.path(), "c", iota_ts(3), OpenMode::truncate);
         expect_full_index(3);
         CHECK(old.size() == 100);
@@ -424,7 +424,7 @@ TEST_CASE("TimeIndex: a writer SIGKILLed while writing leaves an index readers c
             try {
                 ObLogWriter log{dir.path()};
                 auto w = log.get_writer("k", BytesCodec{}, OpenMode::append);
-                for (std::uint64_t i = w.blob().existing_records();; ++i) {
+                for (std::uint64_t i = w.record_writer().existing_records();; ++i) {
                     w(static_cast<std::int64_t>(i), "r" + std::to_string(i));
                     if (i % 7 == 0) {
                         w.flush();
@@ -445,7 +445,7 @@ TEST_CASE("TimeIndex: a writer SIGKILLed while writing leaves an index readers c
         ::close(fds[0]);
         REQUIRE(WIFSIGNALED(status));
         ObLogReader reader{dir.path()};
-        const auto view = reader.channel<BytesCodec>("k");
+        const auto view = reader.indexed_channel<BytesCodec>("k");
         REQUIRE(view.size() > acked);
         CHECK(view.time_index().indexed_records() <= view.size());
         for (std::uint64_t i = 0; i < view.size(); i += 13) {
@@ -472,7 +472,7 @@ TEST_CASE("TimeIndex: one reader shared by threads that seek, index and read ran
         pool.emplace_back([&, k] {
             for (int c = 0; c < 3; ++c) {
                 const auto name = "c" + std::to_string(c);
-                const auto view = reader.channel<BytesCodec>(name);
+                const auto view = reader.indexed_channel<BytesCodec>(name);
                 for (int i = k; i < 2000; i += 97) {
                     const auto t = 1000 + c + 10 * i;
                     if (view.seek(t) != static_cast<std::uint64_t>(i) || text(view[static_cast<std::size_t>(i)].value) != "r" + std::to_string(i))
@@ -524,7 +524,7 @@ TEST_CASE("TimeIndex: a time range follows a live channel until the clock reache
         for (int i = first; i < last; ++i) w(i * 10, "r" + std::to_string(i));
         w.flush();
     };
-    auto collect = [](Channel<BytesCodec>& ch) {
+    auto collect = [](ChannelReader<BytesCodec>& ch) {
         std::vector<std::int64_t> ts;
         for (auto&& r : ch) ts.push_back(r.timestamp);
         return ts;

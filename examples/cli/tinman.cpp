@@ -27,7 +27,7 @@
 #include <vector>
 
 #include <tinman.hpp>
-#include <tinman/python_blog.hpp>
+#include <tinman/python/blog.hpp>
 
 namespace fs = std::filesystem;
 using namespace tinman;
@@ -853,7 +853,7 @@ Verification verify_native(const fs::path& dir, const std::string& name) {
     v.file_bytes = file.size();
     format::FileHeader header;
     try {
-        header = format::parse_file_header(file, "channel '" + name + "'");
+        header = format::parse_file_header(file, {.channel = name});
     } catch (const format_error& e) {
         v.unreadable = e.what();
         return v;
@@ -968,8 +968,8 @@ int cmd_recover(const Args& args) {
         try {
             ObLogWriter log{dir};
             auto w = log.get_writer(name, RawCodec{ObLogReader{dir}.codec(name)}, OpenMode::append);
-            const std::uint64_t cut = w.blob().cut_bytes(), kept = w.blob().existing_records();
-            const std::uint64_t size = w.blob().size();
+            const std::uint64_t cut = w.record_writer().cut_bytes(), kept = w.record_writer().existing_records();
+            const std::uint64_t size = w.record_writer().size();
             w.close();
             if (v.clean())  // opening for append brought the time index in step
                 std::cout << name << ": clean, " << v.records << " records; time index rebuilt (it covered " << indexed

@@ -1,6 +1,6 @@
 #pragma once
 /// @file
-/// Layer 4: several channels as one stream in timestamp order, as
+/// Several channels as one stream in timestamp order, as
 /// `(channel, timestamp, value)`; ties go to the channel given first. Memory is
 /// O(number of channels): a heap of the channels' current timestamps.
 ///
@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "error.hpp"
+#include "record_range.hpp"
 
 namespace tinman {
 
@@ -35,17 +36,6 @@ struct MergedRecord {
 };
 
 namespace detail {
-
-/// The timestamp of the record at `it`, without decoding it when the iterator can tell.
-template <class It>
-[[nodiscard]] std::int64_t timestamp_at(const It& it) {
-    if constexpr (requires { { it.timestamp() } -> std::convertible_to<std::int64_t>; }) return it.timestamp();
-    else return (*it).timestamp;
-}
-
-/// The value type of a range of records (`Record<V>`: `V`).
-template <class R>
-using record_value_t = std::remove_cvref_t<decltype(std::declval<std::ranges::range_reference_t<R>>().value)>;
 
 /// A binary min-heap of (timestamp, source); on equal timestamps the smaller source comes first.
 class MergeHeap {
@@ -174,7 +164,7 @@ private:
     };
 
     Sources& sources() const {
-        if (!state_) throw channel_error("Merge was moved from");
+        if (!state_) throw usage_error("Merge was moved from");
         return *state_;
     }
 
@@ -223,7 +213,7 @@ private:
     }
     [[nodiscard]] Sources& checked() const {
         Sources& s = sources();
-        if (s.heap.empty()) throw channel_error("merged iterator used past the end");
+        if (s.heap.empty()) throw usage_error("merged iterator used past the end");
         return s;
     }
 
@@ -272,12 +262,12 @@ private:
     };
 
     Sources& sources() const {
-        if (!state_) throw channel_error("MergeAll was moved from");
+        if (!state_) throw usage_error("MergeAll was moved from");
         return *state_;
     }
     [[nodiscard]] Sources& checked() const {
         Sources& s = sources();
-        if (s.heap.empty()) throw channel_error("merged iterator used past the end");
+        if (s.heap.empty()) throw usage_error("merged iterator used past the end");
         return s;
     }
 

@@ -1,6 +1,6 @@
 #pragma once
 /// @file
-/// Layer 4: replays a stream of records (a channel, a time range, a merge of
+/// Replays a stream of records (a channel, a time range, a merge of
 /// channels) paced by their timestamps against a clock, at a speed factor,
 /// from an offset into the log. The clock is a parameter, so tests can use a
 /// fake one.
@@ -20,7 +20,7 @@
 #include <utility>
 
 #include "error.hpp"
-#include "merge.hpp"
+#include "record_range.hpp"
 
 namespace tinman {
 
@@ -73,7 +73,7 @@ struct ReplayResult {
 template <std::ranges::input_range R, class F, class Clock = SteadyReplayClock>
     requires ReplayClock<std::remove_reference_t<Clock>>
 ReplayResult replay(R&& records, F&& f, const ReplayOptions& options = {}, Clock&& clock = {}) {
-    if (!(options.speed >= 0)) throw error("replay speed must be >= 0 (0 or infinity: as fast as possible)");
+    if (!(options.speed >= 0)) throw usage_error("replay speed must be >= 0 (0 or infinity: as fast as possible)");
     const bool paced = options.speed > 0 && std::isfinite(options.speed);
     ReplayResult result;
     auto it = std::ranges::begin(records);

@@ -33,14 +33,16 @@
 #define ASAN_UNPOISON_MEMORY_REGION(addr, size) ((void)(addr), (void)(size))
 #endif
 
-#include <tinman/any_array_codec.hpp>
-#include <tinman/blob_reader.hpp>
-#include <tinman/crc32c.hpp>
-#include <tinman/dtype.hpp>
+#include <tinman/codecs/any_array_codec.hpp>
+#include <tinman/framing/record_scanner.hpp>
+#include <tinman/framing/crc32c.hpp>
+#include <tinman/codecs/dtype.hpp>
 #include <tinman/error.hpp>
-#include <tinman/float16.hpp>
-#include <tinman/format.hpp>
-#include <tinman/ndarray_codec.hpp>
+#include <tinman/codecs/float16.hpp>
+#include <tinman/framing/file_header.hpp>
+#include <tinman/framing/record_header.hpp>
+#include <tinman/index/index_format.hpp>
+#include <tinman/codecs/ndarray_codec.hpp>
 
 /// Traps, naming the property, unless `cond` holds.
 #define TINMAN_FUZZ_CHECK(cond) ::tinman::fuzz::detail::check((cond), #cond, __FILE__, __LINE__)
@@ -458,7 +460,7 @@ inline void check_descriptor(std::span<const std::byte> file, const format::File
     const auto again = format::parse_codec_descriptor(encoded);
     TINMAN_FUZZ_CHECK(again.has_value() && *again == header.codec);
     const auto fresh = format::encode_file_header(header.codec);
-    const auto parsed = format::parse_file_header(fresh, "re-encoded header");
+    const auto parsed = format::parse_file_header(fresh);
     TINMAN_FUZZ_CHECK(parsed.codec == header.codec && parsed.flags == 0 && parsed.version == format::version);
     TINMAN_FUZZ_CHECK(parsed.records_offset == fresh.size() && fresh.size() % 64 == 0);
 }
@@ -553,7 +555,7 @@ inline int framing(const std::uint8_t* data, std::size_t size) {
     const auto file = buf.span();
     format::FileHeader header;
     try {
-        header = format::parse_file_header(file, "fuzz");
+        header = format::parse_file_header(file);
     } catch (const error&) {
         return 0;
     }

@@ -22,11 +22,7 @@
 
 #include <tinman.hpp>
 
-#if __has_include(<xtensor/containers/xadapt.hpp>)
-#include <xtensor/misc/xmanipulation.hpp>
-#else
-#include <xtensor/xmanipulation.hpp>
-#endif
+#include TINMAN_XTENSOR_HEADER(misc, xmanipulation.hpp)
 
 namespace fs = std::filesystem;
 using Bytes = std::vector<std::byte>;

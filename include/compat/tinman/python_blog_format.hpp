@@ -1,0 +1,7 @@
+#pragma once
+// Deprecated: tinman 0.1's path of <tinman/python/blog_format.hpp>; removed in 0.3.
+#ifndef TINMAN_NO_DEPRECATED_HEADER_WARNINGS
+#pragma message("<tinman/python_blog_format.hpp> is deprecated: include <tinman/python/blog_format.hpp>")
+#endif
+#include <tinman/python/blog_format.hpp>
+#include <tinman/python/blog_scanner.hpp>

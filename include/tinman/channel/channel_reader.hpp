@@ -1,0 +1,193 @@
+#pragma once
+/// @file
+/// `ChannelReader<C>`: the records of one channel in file order, decoded by codec
+/// `C`, as a single-pass input range; also a time window of them, and following
+/// a channel that is still being written.
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <iterator>
+#include <limits>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "../codecs/codec.hpp"
+#include "../framing/record_scanner.hpp"
+#include "opened_channel.hpp"
+#include "read_options.hpp"
+#include "record.hpp"
+
+namespace tinman {
+
+/// Where a time-range read starts: the first record that may be in the range,
+/// its number, the largest timestamp before it, and the range `[from, to)`.
+struct TimeWindow {
+    std::int64_t from = std::numeric_limits<std::int64_t>::min();
+    std::int64_t to = std::numeric_limits<std::int64_t>::max();
+    std::uint64_t start_offset = 0;
+    std::uint64_t start_index = 0;
+    std::int64_t max_before = std::numeric_limits<std::int64_t>::min();
+};
+
+/// The records of one channel, decoded by `C`: a single-pass input range.
+/// By default iteration stops quietly at the end of the intact records (a torn
+/// tail, or the first corrupt record); `status()` then says what was skipped.
+/// With `ReadOptions::strict`, damage raises `format_error` instead.
+/// The range holds the channel's mapping; values it yields share it. Iterators
+/// stay valid when the `ChannelReader` is moved (its state lives on the heap).
+///
+/// To follow a channel that a writer (in any process) is appending to:
+///
+///     auto channel = reader.read_channel<tinman::NdArrayCodec<float>>("imu");
+///     while (running) {
+///         for (auto&& [t, imu] : channel) use(t, imu);  // every complete record so far
+///         if (!channel.refresh()) std::this_thread::sleep_for(1ms);
+///     }
+template <Codec C>
+class ChannelReader {
+    struct State;
+
+public:
+    using value_type = Record<typename C::value_type>;
+
+    class iterator {
+    public:
+        using iterator_concept = std::input_iterator_tag;
+        using value_type = ChannelReader::value_type;
+        using difference_type = std::ptrdiff_t;
+
+        iterator() = default;
+        /// Decodes the current record; throws `format_error`/`codec_mismatch` naming channel and record.
+        [[nodiscard]] value_type operator*() const { return state_->decode_current(); }
+        iterator& operator++() {
+            state_->advance();
+            return *this;
+        }
+        void operator++(int) { ++*this; }
+        friend bool operator==(const iterator& it, std::default_sentinel_t) noexcept {
+            return it.state_ == nullptr || !it.state_->current;
+        }
+        /// The current record's raw view: index from 0, file offset, payload bytes.
+        [[nodiscard]] const RecordView& record() const { return state_->checked_current(); }
+        /// The current record's timestamp, without decoding it.
+        [[nodiscard]] std::int64_t timestamp() const { return state_->checked_current().timestamp; }
+
+    private:
+        friend class ChannelReader;
+        explicit iterator(State* s) : state_(s) {}
+        State* state_ = nullptr;
+    };
+
+    ChannelReader(OpenedChannel opened, C codec, ReadOptions options)
+        : state_(std::make_unique<State>(std::move(opened), std::move(codec), options)) {}
+
+    /// The records of `window`: from the record at `window.start_offset` on, in file
+    /// order, those with timestamp >= `from`, until the first whose running
+    /// maximum timestamp reaches `to` (see `ObLogReader::read_channel(name, from, to)`).
+    ChannelReader(OpenedChannel opened, C codec, ReadOptions options, const TimeWindow& window)
+        : state_(std::make_unique<State>(std::move(opened), std::move(codec), options, window)) {}
+
+    /// Starts the pass (a channel is read once; later calls continue where it is).
+    [[nodiscard]] iterator begin() {
+        State& s = state();
+        if (!s.started) {
+            s.started = true;
+            s.advance();
+        }
+        return iterator{&s};
+    }
+    [[nodiscard]] std::default_sentinel_t end() const noexcept { return {}; }
+
+    /// Looks for records appended since the channel was opened or last refreshed,
+    /// mapping the file's new bytes; returns true when one is ready (iterate again
+    /// to get it). Only complete, checksum-verified records are ever yielded. Follows
+    /// the file that was opened: if the channel is replaced (`OpenMode::truncate`),
+    /// reopen it to see the new one. With `ReadOptions::strict`, a record still
+    /// being written counts as damage: follow live channels in the default mode.
+    bool refresh() { return state().refresh(); }
+
+    [[nodiscard]] const std::string& name() const { return state().opened.name; }
+    /// The codec identity stored in the channel file.
+    [[nodiscard]] const CodecDescriptor& stored_codec() const { return state().opened.header.codec; }
+    /// Records read so far, where the intact data ends and why reading stopped.
+    [[nodiscard]] const ScanStatus& status() const { return state().scanner.status(); }
+    /// The mapping the values point into.
+    [[nodiscard]] const SegmentPtr& segment() const { return state().opened.segment; }
+
+private:
+    struct State {
+        State(OpenedChannel o, C c, ReadOptions opt)
+            : opened(std::move(o)), codec(std::move(c)), options(opt),
+              scanner(opened.segment->bytes(), opened.header.records_offset, opt.verify_max_bytes) {}
+        State(OpenedChannel o, C c, ReadOptions opt, const TimeWindow& w)
+            : opened(std::move(o)), codec(std::move(c)), options(opt),
+              scanner(opened.segment->bytes(), w.start_offset, opt.verify_max_bytes, 0, w.start_index),
+              ranged(true), window(w), running_max(w.max_before) {}
+
+        bool refresh() {
+            if (current) return true;
+            if (past_range) return false;
+            started = true;
+            const SegmentPtr& seg = opened.segment;
+            const std::uint64_t from = scanner.status().intact_end;
+            const std::uint64_t size = detail::file_size(opened.file.get(), seg->path());
+            if (size > seg->offset() + seg->size()) {  // map from the page holding the first unread byte
+                const std::uint64_t base = from / MappedSegment::page_size() * MappedSegment::page_size();
+                opened.segment = MappedSegment::map(opened.file.get(), base, size - base, seg->path(), options.access);
+            }
+            // Rescan from the last intact record, also when nothing grew: a record being
+            // written may have completed in place.
+            scanner = RecordScanner(opened.segment->bytes(), from, options.verify_max_bytes, opened.segment->offset(),
+                                    scanner.status().records);
+            advance();
+            return current.has_value();
+        }
+
+        void advance() {
+            for (;;) {
+                current = past_range ? std::nullopt : detail::next_record(scanner, options.strict, opened.where());
+                if (!current || !ranged) break;
+                running_max = std::max(running_max, current->timestamp);
+                if (running_max >= window.to) {  // no later record can be in the range
+                    current.reset();
+                    past_range = true;
+                    return;
+                }
+                if (current->timestamp >= window.from) break;
+            }
+        }
+
+        const RecordView& checked_current() const {
+            if (!current) throw usage_error(opened.where(), "iterator used past the end");
+            return *current;
+        }
+
+        value_type decode_current() const { return detail::decode_record(codec, checked_current(), opened); }
+
+        OpenedChannel opened;
+        C codec;
+        ReadOptions options;
+        RecordScanner scanner;
+        std::optional<RecordView> current;
+        bool started = false;
+        bool ranged = false;
+        TimeWindow window;
+        std::int64_t running_max = std::numeric_limits<std::int64_t>::min();
+        bool past_range = false;
+    };
+
+    State& state() const {
+        if (!state_) throw usage_error("ChannelReader was moved from");
+        return *state_;
+    }
+
+    std::unique_ptr<State> state_;
+};
+
+/// The 0.1 name of `ChannelReader`.
+template <Codec C>
+using Channel [[deprecated("use tinman::ChannelReader")]] = ChannelReader<C>;
+
+}  // namespace tinman

@@ -1,0 +1,154 @@
+#pragma once
+/// @file
+/// `IndexedChannel<C>`: random access to the records of one channel through its
+/// time index: record `i` in O(1), `seek(t)` in O(log n), random-access iterators.
+
+#include <compare>
+#include <cstddef>
+#include <cstdint>
+#include <iterator>
+#include <memory>
+#include <string>
+
+#include "../codecs/codec.hpp"
+#include "../index/time_index.hpp"
+#include "opened_channel.hpp"
+#include "read_options.hpp"
+#include "record.hpp"
+
+namespace tinman {
+
+/// Random access to the records of one channel, decoded by `C` on access:
+/// `view[i]`, `size()`, `front()`, `back()`, `seek(t)`, and iterators that make
+/// it a `std::ranges::random_access_range`. Record `i` is found through the
+/// channel's time index in O(1) (see `TimeIndex`); values are zero-copy views
+/// of the mapping, as with `ChannelReader`. The records are those the channel file
+/// held when the view was made. Copies share one state: use a view (and its
+/// copies and iterators) from one thread at a time; iterators stay valid while
+/// a copy of the view lives.
+///
+///     auto imu = reader.indexed_channel<tinman::NdArrayCodec<double>>("imu");
+///     auto [t, a] = imu[imu.seek(t0)];  // the first record at or after t0
+template <Codec C>
+class IndexedChannel {
+    struct State;
+
+public:
+    using value_type = Record<typename C::value_type>;
+    using size_type = std::uint64_t;
+    using difference_type = std::ptrdiff_t;
+
+    /// A random-access iterator; dereferencing decodes (and returns a value, not a reference).
+    class iterator {
+    public:
+        using iterator_concept = std::random_access_iterator_tag;
+        using iterator_category = std::input_iterator_tag;
+        using value_type = IndexedChannel::value_type;
+        using difference_type = std::ptrdiff_t;
+        using reference = value_type;
+
+        iterator() = default;
+        [[nodiscard]] value_type operator*() const { return state_->decode(position()); }
+        [[nodiscard]] value_type operator[](difference_type n) const { return *(*this + n); }
+        /// The record's timestamp, from the index (nothing is decoded).
+        [[nodiscard]] std::int64_t timestamp() const { return state_->index.entry(position()).timestamp; }
+        /// The record's raw view: number, file offset, payload bytes.
+        [[nodiscard]] RecordView record() const { return state_->index.record(position()); }
+        /// The record's number in the channel.
+        [[nodiscard]] std::uint64_t index() const noexcept { return static_cast<std::uint64_t>(i_); }
+
+        iterator& operator++() noexcept { ++i_; return *this; }
+        iterator operator++(int) noexcept { auto old = *this; ++i_; return old; }
+        iterator& operator--() noexcept { --i_; return *this; }
+        iterator operator--(int) noexcept { auto old = *this; --i_; return old; }
+        iterator& operator+=(difference_type n) noexcept { i_ += n; return *this; }
+        iterator& operator-=(difference_type n) noexcept { i_ -= n; return *this; }
+        [[nodiscard]] friend iterator operator+(iterator it, difference_type n) noexcept { return it += n; }
+        [[nodiscard]] friend iterator operator+(difference_type n, iterator it) noexcept { return it += n; }
+        [[nodiscard]] friend iterator operator-(iterator it, difference_type n) noexcept { return it -= n; }
+        [[nodiscard]] friend difference_type operator-(const iterator& a, const iterator& b) noexcept { return a.i_ - b.i_; }
+        [[nodiscard]] friend bool operator==(const iterator& a, const iterator& b) noexcept { return a.i_ == b.i_; }
+        [[nodiscard]] friend auto operator<=>(const iterator& a, const iterator& b) noexcept { return a.i_ <=> b.i_; }
+
+    private:
+        friend class IndexedChannel;
+        iterator(State* s, difference_type i) noexcept : state_(s), i_(i) {}
+        [[nodiscard]] std::uint64_t position() const {
+            if (state_ == nullptr || i_ < 0) throw usage_error("IndexedChannel iterator used out of range");
+            return static_cast<std::uint64_t>(i_);  // the upper bound is checked by the index
+        }
+        State* state_ = nullptr;
+        difference_type i_ = 0;
+    };
+    using const_iterator = iterator;
+
+    IndexedChannel(OpenedChannel opened, C codec, ReadOptions options)
+        : state_(std::make_shared<State>(std::move(opened), std::move(codec), options)) {}
+
+    [[nodiscard]] size_type size() const { return state().index.size(); }
+    [[nodiscard]] bool empty() const { return size() == 0; }
+    /// Record `i`, decoded; throws `usage_error` when `i >= size()` (checked, like `at`).
+    [[nodiscard]] value_type operator[](size_type i) const { return state().decode(i); }
+    [[nodiscard]] value_type at(size_type i) const { return state().decode(i); }
+    [[nodiscard]] value_type front() const { return state().decode(0); }
+    [[nodiscard]] value_type back() const {
+        const auto n = size();
+        if (n == 0) throw usage_error(state().opened.where(), "the channel has no records");
+        return state().decode(n - 1);
+    }
+    /// Record `i`'s timestamp, from the index (nothing is decoded).
+    [[nodiscard]] std::int64_t timestamp(size_type i) const { return state().index.entry(i).timestamp; }
+    /// The number of the first record with timestamp >= t (`size()` if none), in O(log n).
+    /// Exact also when timestamps go backwards (the index keeps the running maximum).
+    [[nodiscard]] size_type seek(std::int64_t t) const { return state().index.seek(t); }
+    /// An iterator to the first record with timestamp >= t.
+    [[nodiscard]] iterator lower_bound(std::int64_t t) const { return begin() + static_cast<difference_type>(seek(t)); }
+
+    [[nodiscard]] iterator begin() const { return iterator(&state(), 0); }
+    [[nodiscard]] iterator end() const { return iterator(&state(), static_cast<difference_type>(size())); }
+
+    [[nodiscard]] const std::string& name() const { return state().opened.name; }
+    [[nodiscard]] const CodecDescriptor& stored_codec() const { return state().opened.header.codec; }
+    /// The channel's index: how many records came from the index file, where the records end and why.
+    [[nodiscard]] const TimeIndex& time_index() const { return state().index; }
+    /// The mapping the values point into.
+    [[nodiscard]] const SegmentPtr& segment() const { return state().opened.segment; }
+
+private:
+    struct State {
+        State(OpenedChannel o, C c, ReadOptions opt)
+            : opened(std::move(o)), codec(std::move(c)),
+              index(opened.segment, opened.header, index_path_for(opened.segment->path()), opt.verify_max_bytes) {}
+
+        value_type decode(std::uint64_t i) {
+            // The index knows the file and record; add the channel.
+            const ErrorContext where{.channel = opened.name, .path = opened.segment->path(), .record = i};
+            RecordView r;
+            try {
+                r = index.record(i);
+            } catch (const usage_error& e) {
+                throw usage_error(where, e.reason());
+            } catch (const format_error& e) {
+                throw format_error(where, e.reason());
+            }
+            return detail::decode_record(codec, r, opened);
+        }
+
+        OpenedChannel opened;
+        C codec;
+        TimeIndex index;
+    };
+
+    State& state() const {
+        if (!state_) throw usage_error("IndexedChannel was moved from");
+        return *state_;
+    }
+
+    std::shared_ptr<State> state_;
+};
+
+/// The 0.1 name of `IndexedChannel`.
+template <Codec C>
+using ChannelView [[deprecated("use tinman::IndexedChannel")]] = IndexedChannel<C>;
+
+}  // namespace tinman

@@ -1,0 +1,163 @@
+#pragma once
+/// @file
+/// `ObLogReader` opens a log directory for reading: lists its channels, and
+/// reads each one in file order (`read_channel`), by time range, or by record
+/// number and time (`indexed_channel`).
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <vector>
+
+#include "../codecs/codec.hpp"
+#include "../framing/channel_files.hpp"
+#include "../framing/damage_report.hpp"
+#include "../index/time_index.hpp"
+#include "channel_info.hpp"
+#include "channel_reader.hpp"
+#include "indexed_channel.hpp"
+#include "opened_channel.hpp"
+#include "read_options.hpp"
+
+namespace tinman {
+
+/// A log directory opened for reading.
+///
+///     tinman::ObLogReader reader{"logs"};
+///     for (auto&& [t, arr] : reader.read_channel<tinman::NdArrayCodec<double>>("sensor_data"))
+///         std::cout << t << ": " << xt::mean(arr)() << '\n';
+///
+/// Readers never modify files. The reader itself holds only the directory name,
+/// so it may be shared across threads; each channel reader is used by one thread at a time.
+class ObLogReader {
+public:
+    /// Opens the log directory `dir`; throws `log_not_found` if it is not a directory.
+    explicit ObLogReader(std::filesystem::path dir) : dir_(std::move(dir)) { require_log_directory(dir_); }
+
+    [[nodiscard]] const std::filesystem::path& directory() const noexcept { return dir_; }
+
+    /// Names of the channels in the directory, sorted.
+    [[nodiscard]] std::vector<std::string> channel_names() const {
+        return channel_names_in(dir_, format::channel_suffix);
+    }
+
+    [[nodiscard]] bool has_channel(std::string_view name) const {
+        if (!channel_name_problem(name).empty()) return false;
+        std::error_code ec;
+        return std::filesystem::is_regular_file(std::filesystem::symlink_status(channel_path(dir_, name), ec));
+    }
+
+    /// The codec identity stored in channel `name`.
+    [[nodiscard]] CodecDescriptor codec(std::string_view name) const {
+        return detail::open_channel(dir_, name).header.codec;
+    }
+
+    /// Summary of channel `name`, read through its time index (see `ChannelInfo`).
+    /// Records in the middle are not read: `verify()` checks them all.
+    [[nodiscard]] ChannelInfo info(std::string_view name) const {
+        return detail::summarize_channel(detail::open_channel(dir_, name));
+    }
+
+    /// Summaries of every channel; a file that cannot be read as a channel gets
+    /// an entry with `error` set instead of failing the whole listing.
+    [[nodiscard]] std::vector<ChannelInfo> channel_infos() const {
+        std::vector<ChannelInfo> out;
+        for (const auto& name : channel_names()) {
+            try {
+                out.push_back(info(name));
+            } catch (const error& e) {
+                ChannelInfo broken;
+                broken.name = name;
+                broken.error = e.what();
+                out.push_back(std::move(broken));
+            }
+        }
+        return out;
+    }
+
+    /// The 0.1 name of `channel_infos()`.
+    [[deprecated("use channel_infos()")]] [[nodiscard]] std::vector<ChannelInfo> channels() const {
+        return channel_infos();
+    }
+
+    /// Verifies every checksum of channel `name`, large payloads included, up to
+    /// the first damage: how many records are intact and, if the file does not
+    /// end cleanly, where and why they end.
+    [[nodiscard]] ScanStatus verify(std::string_view name) const {
+        auto opened = detail::open_channel(dir_, name, ReadAhead::sequential);
+        RecordScanner scanner(opened.segment->bytes(), opened.header.records_offset, SIZE_MAX);
+        while (scanner.next()) {
+        }
+        return scanner.status();
+    }
+
+    /// Verifies every checksum of channel `name` and finds every damaged region,
+    /// also past the first (see `find_damage`); `progress(offset)` is called as it advances.
+    template <class Progress>
+    [[nodiscard]] DamageReport damage_report(std::string_view name, Progress&& progress) const {
+        auto opened = detail::open_channel(dir_, name, ReadAhead::sequential);
+        return find_damage(opened.segment->bytes(), opened.header.records_offset, progress);
+    }
+    [[nodiscard]] DamageReport damage_report(std::string_view name) const {
+        return damage_report(name, [](std::uint64_t) {});
+    }
+
+    /// The records of channel `name` decoded with `codec`. Throws `codec_mismatch`
+    /// if the channel stores another codec or dtype, `channel_not_found` if it does not exist.
+    template <Codec C>
+    [[nodiscard]] ChannelReader<C> read_channel(std::string_view name, C codec = {}, ReadOptions options = {}) const {
+        auto opened = detail::open_channel(dir_, name, codec, options.access);
+        return ChannelReader<C>(std::move(opened), std::move(codec), options);
+    }
+
+    /// The records of channel `name` with timestamps in `[from, to)`, found in
+    /// O(log n) through the time index; only their pages are read. They come in
+    /// file order, from the first record with timestamp >= `from` up to (not
+    /// including) the first with timestamp >= `to`, skipping those before `from`.
+    /// With timestamps that never go backwards that is every record in `[from, to)`.
+    /// After a backward clock step, a record is yielded when `from <= timestamp`
+    /// and no record before it reached `to` (its running maximum is < `to`).
+    template <Codec C>
+    [[nodiscard]] ChannelReader<C> read_channel(std::string_view name, std::int64_t from, std::int64_t to,
+                                                C codec = {}, ReadOptions options = {}) const {
+        auto opened = detail::open_channel(dir_, name, codec, options.access);
+        TimeWindow window;
+        window.from = from;
+        window.to = to;
+        {
+            TimeIndex index(opened.segment, opened.header, index_path_for(opened.segment->path()),
+                            options.verify_max_bytes);
+            const auto first = index.seek(from);
+            window.start_index = first;
+            if (first < index.size()) {
+                window.start_offset = index.record(first).offset;
+            } else {  // past the end: where the intact records end (the tail, if any, is scanned from there)
+                window.start_offset = index.status().intact_end;
+            }
+            if (first > 0) window.max_before = index.entry(first - 1).max_timestamp;
+        }
+        return ChannelReader<C>(std::move(opened), std::move(codec), options, window);
+    }
+
+    /// Random access to channel `name`, decoded with `codec` (see `IndexedChannel`).
+    template <Codec C>
+    [[nodiscard]] IndexedChannel<C> indexed_channel(std::string_view name, C codec = {},
+                                                    ReadOptions options = {}) const {
+        auto opened = detail::open_channel(dir_, name, codec, options.access);
+        return IndexedChannel<C>(std::move(opened), std::move(codec), options);
+    }
+
+    /// The 0.1 name of `indexed_channel()`.
+    template <Codec C>
+    [[deprecated("use indexed_channel()")]] [[nodiscard]] IndexedChannel<C> channel(std::string_view name, C codec = {},
+                                                                                ReadOptions options = {}) const {
+        return indexed_channel(name, std::move(codec), options);
+    }
+
+private:
+    std::filesystem::path dir_;
+};
+
+}  // namespace tinman

@@ -1,0 +1,86 @@
+#pragma once
+/// @file
+/// A channel file opened for reading (its file, mapping and header), and the
+/// steps every reader shares: opening it, checking the codec, decoding a record
+/// with the record's context in errors, and stepping a scan.
+
+#include <fcntl.h>
+
+#include <cerrno>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "../codecs/codec.hpp"
+#include "../detail/posix.hpp"
+#include "../framing/channel_files.hpp"
+#include "../framing/file_header.hpp"
+#include "../framing/record_view.hpp"
+#include "../io/mapped_segment.hpp"
+#include "record.hpp"
+
+namespace tinman {
+
+/// A channel opened for reading: its file, current mapping and header.
+struct OpenedChannel {
+    std::string name;
+    detail::FileHandle file;  ///< kept open so that readers can map what is appended
+    SegmentPtr segment;
+    format::FileHeader header;
+
+    /// The channel and its file, for errors.
+    [[nodiscard]] ErrorContext where() const { return {.channel = name, .path = segment->path()}; }
+    /// Record `r` of the channel, for errors.
+    [[nodiscard]] ErrorContext where(const RecordView& r) const {
+        return {.channel = name, .path = segment->path(), .record = r.index, .offset = r.offset};
+    }
+};
+
+namespace detail {
+
+/// Opens channel `name` of log directory `dir`, maps it with `access` advice and
+/// parses its header. Throws `channel_not_found` when there is no such channel.
+[[nodiscard]] inline OpenedChannel open_channel(const std::filesystem::path& dir, std::string_view name,
+                                                ReadAhead access = ReadAhead::normal) {
+    const auto path = channel_path(dir, name);
+    auto file = open_file(path, O_RDONLY);
+    if (!file) {
+        if (errno == ENOENT) throw channel_not_found({.channel = std::string(name), .path = dir}, "no such channel");
+        throw_errno({.channel = std::string(name), .path = path}, "cannot open");
+    }
+    auto segment = MappedSegment::map(file.get(), file_size(file.get(), path), path, access);
+    auto header = format::parse_file_header(segment->bytes(), {.channel = std::string(name), .path = path});
+    return {std::string(name), std::move(file), std::move(segment), std::move(header)};
+}
+
+/// `open_channel`, then checks that `codec` reads what the channel stores (`codec_mismatch` if not).
+template <Codec C>
+[[nodiscard]] OpenedChannel open_channel(const std::filesystem::path& dir, std::string_view name, const C& codec,
+                                         ReadAhead access) {
+    auto opened = open_channel(dir, name, access);
+    if (auto why = codec.mismatch(opened.header.codec); !why.empty()) throw codec_mismatch(opened.where(), why);
+    return opened;
+}
+
+/// Decodes record `r` of channel `opened` with `codec`; errors name the channel,
+/// record number, file offset and codec.
+template <Codec C>
+[[nodiscard]] Record<typename C::value_type> decode_record(const C& codec, const RecordView& r,
+                                                           const OpenedChannel& opened) {
+    return with_context(opened.where(r), "cannot decode with " + codec.descriptor().to_string() + ": ",
+                        [&] { return Record<typename C::value_type>{r.timestamp, codec.decode(r.payload, opened.segment)}; });
+}
+
+/// The next record of `scanner` (a `RecordScanner` or a scanner of another
+/// framing); when the records end before the file does and `strict` is set,
+/// throws `format_error` saying why, with `where`.
+template <class Scanner>
+[[nodiscard]] std::optional<RecordView> next_record(Scanner& scanner, bool strict, const ErrorContext& where) {
+    auto r = scanner.next();
+    if (!r && strict && !scanner.status().clean()) throw format_error(where, scanner.status().reason);
+    return r;
+}
+
+}  // namespace detail
+}  // namespace tinman

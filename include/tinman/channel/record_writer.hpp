@@ -1,0 +1,399 @@
+#pragma once
+/// @file
+/// `RecordWriter` appends checksummed records to one channel file and keeps its
+/// time index in step. Small records are buffered (no syscall per record); large
+/// payload bodies go to the kernel with `pwritev` straight from the caller's
+/// memory (no copy).
+
+#include <algorithm>
+#include <cerrno>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <filesystem>
+#include <initializer_list>
+#include <limits>
+#include <memory>
+#include <span>
+#include <string>
+
+#include "../config.hpp"
+#include "../detail/byte_buffer.hpp"
+#include "../detail/posix.hpp"
+#include "../error.hpp"
+#include "../framing/channel_files.hpp"
+#include "../framing/file_header.hpp"
+#include "../framing/payload.hpp"
+#include "../framing/record_scanner.hpp"
+#include "../index/index_writer.hpp"
+#include "../io/mapped_segment.hpp"
+#include "open_mode.hpp"
+
+namespace tinman {
+
+/// Appends records to one channel file, which it holds an exclusive `flock` on
+/// (a second writer, in this or another process, is refused). Not thread-safe:
+/// use one writer per thread (different channels may be written concurrently).
+class RecordWriter {
+public:
+    /// With `time_index` false no index entries are written (readers then index the
+    /// channel by a scan); a new or truncated channel still gets an empty index file,
+    /// so that no stale one is left beside it.
+    RecordWriter(const std::filesystem::path& dir, std::string channel, const CodecDescriptor& codec,
+               OpenMode mode = OpenMode::create, std::size_t buffer_bytes = default_write_buffer_bytes,
+               bool time_index = true)
+        : channel_(std::move(channel)), path_(channel_path(dir, channel_)), time_index_(time_index) {
+        buffer_.reserve(std::max(buffer_bytes, 2 * direct_write_min_bytes));
+        switch (mode) {
+        case OpenMode::create: create(dir, codec, false); break;
+        case OpenMode::truncate: create(dir, codec, true); break;
+        case OpenMode::append: open_for_append(dir, codec); break;
+        }
+    }
+
+    RecordWriter(const RecordWriter&) = delete;
+    RecordWriter& operator=(const RecordWriter&) = delete;
+    ~RecordWriter() {
+        try {
+            close();
+        } catch (...) {  // destructors never throw: call close() to see errors
+        }
+    }
+
+    /// Appends one record. It reaches the file by the next `flush()`, or sooner;
+    /// readers only ever see completely written records. If this throws, the
+    /// record was not appended; records appended before it stay buffered and a
+    /// later `flush()` retries them (e.g. once disk space was freed).
+    void append(std::int64_t timestamp, const Payload& p) {
+        check_open();
+        const std::size_t align = p.body_alignment;
+        if (align == 0 || align > max_body_alignment || (align & (align - 1)) != 0)
+            throw usage_error(where(), "body alignment " + std::to_string(align) + " is not a power of two up to 4096");
+        const std::size_t head = p.head.size(), body = p.body.size();
+        const std::uint32_t crc = crc32c(p.body, crc32c(p.head));
+        constexpr std::size_t hs = format::record_header_size;
+        const std::size_t capacity = buffer_.capacity();
+        if (body < direct_write_min_bytes && hs + align + head + body <= capacity && stale_end_ <= end_) {
+            std::size_t padding = (align - (size() + hs + head) % align) % align;
+            if (buffer_.size() + hs + padding + head + body > capacity) {
+                flush_buffer();
+                index_.flush(index_batch_bytes);  // in batches between explicit flushes: half the system calls
+                padding = (align - (end_ + hs + head) % align) % align;
+            }
+            const std::uint64_t offset = size();
+            std::byte* out = buffer_.grow(hs + padding + head + body);
+            format::encode_record_header({timestamp, head + body, static_cast<std::uint32_t>(padding), crc, 0}, out);
+            index_.add(timestamp, offset, format::stored_record_crc(out));
+            std::memset(out + hs, 0, padding);
+            if (head) std::memcpy(out + hs + padding, p.head.data(), head);
+            if (body) std::memcpy(out + hs + padding + head, p.body.data(), body);
+            ++buffered_records_;
+        } else {  // large: straight from the caller's memory, after what is buffered
+            flush();
+            write_record_direct(timestamp, crc, p);
+        }
+        ++records_;
+    }
+
+    /// Hands buffered records to the OS (they survive a crash of this process).
+    /// On failure they stay buffered and the next `flush()` writes them again.
+    void flush() {
+        check_open();
+        if (!buffer_.empty()) flush_buffer();
+        index_.flush();  // only now: the index never gets ahead of the records
+    }
+
+    /// Flushes, then waits until the file's data is on the storage device (`fdatasync`).
+    void sync() {
+        flush();
+        if (::fdatasync(fd_.get()) != 0) detail::throw_errno(where(), "cannot sync");
+    }
+
+    /// Flushes and closes the file; reports any failure (buffered records that could
+    /// not be written are then lost, and the error says how many). Closing twice does nothing.
+    void close() {
+        if (!fd_) return;
+        std::exception_ptr first;
+        try {
+            flush();
+        } catch (...) {
+            first = std::current_exception();
+        }
+        const std::size_t lost = buffered_records_;
+        index_.drop_last(lost);  // entries of records that were never written
+        index_.close();
+        buffer_.clear();
+        buffered_records_ = 0;
+        const int rc = fd_.close();
+        if (first) {
+            try {
+                std::rethrow_exception(first);
+            } catch (const io_error& e) {
+                throw io_error(where(), "closed with " + std::to_string(lost) + " records unwritten", e.code());
+            }
+        }
+        if (rc != 0) throw io_error(where(), "close failed", rc);
+    }
+
+    [[nodiscard]] bool is_open() const noexcept { return static_cast<bool>(fd_); }
+    [[nodiscard]] const std::string& channel() const noexcept { return channel_; }
+    [[nodiscard]] const std::filesystem::path& path() const noexcept { return path_; }
+    /// Records appended through this writer (buffered ones included).
+    [[nodiscard]] std::uint64_t records_written() const noexcept { return records_; }
+    /// Logical file size: bytes written plus bytes buffered.
+    [[nodiscard]] std::uint64_t size() const noexcept { return end_ + buffer_.size(); }
+    /// Bytes of a torn tail cut when the channel was opened in append mode.
+    [[nodiscard]] std::uint64_t cut_bytes() const noexcept { return cut_bytes_; }
+    /// Intact records that were already in the file when it was opened in append mode.
+    [[nodiscard]] std::uint64_t existing_records() const noexcept { return existing_records_; }
+
+private:
+    void flush_buffer() {
+        const auto [written, code] = detail::write_all_at(fd_.get(), end_, buffer_.bytes());
+        if (code == 0) {
+            end_ += buffer_.size();
+            buffer_.clear();
+            buffered_records_ = 0;
+            return;
+        }
+        // The records that did reach the file are written; the rest stay buffered
+        // (a retry rewrites the same bytes at the same offsets).
+        std::size_t done = 0, done_records = 0;
+        while (done_records < buffered_records_) {
+            // Buffered headers are our own: intact, and their extent lies in the buffer.
+            const auto extent = format::decode_record_header(buffer_.data() + done)->extent();
+            if (done + extent > written) break;
+            done += static_cast<std::size_t>(extent);
+            ++done_records;
+        }
+        buffer_.drop_front(done);
+        end_ += done;
+        buffered_records_ -= done_records;
+        throw io_error(where(end_ - done),
+                       "writing buffered records failed; " + std::to_string(done_records) + " were written, " +
+                           std::to_string(buffered_records_) + " stay buffered (flush again to retry)",
+                       code);
+    }
+
+    [[nodiscard]] ErrorContext where() const { return {.channel = channel_, .path = path_}; }
+    [[nodiscard]] ErrorContext where(std::uint64_t offset) const {
+        return {.channel = channel_, .path = path_, .offset = offset};
+    }
+
+    void check_open() const {
+        if (!fd_) throw usage_error(where(), "the channel writer is closed");
+    }
+
+    static constexpr std::size_t max_body_alignment = 4096;
+    static constexpr std::size_t index_batch_bytes = std::size_t{64} << 10;
+
+    static std::span<const std::byte> padding_zeros(std::size_t n) noexcept {
+        static constexpr std::byte zeros[max_body_alignment]{};
+        return {zeros, n};
+    }
+
+    /// Writes one unbuffered record at the end of the file. If that fails part
+    /// way, the bytes that did land are left as they are and remembered: the next
+    /// record's payload is placed after them (they become its padding), so they
+    /// are never read as a record, and nothing is rewritten under a live reader.
+    void write_record_direct(std::int64_t timestamp, std::uint32_t crc, const Payload& p) {
+        constexpr std::size_t hs = format::record_header_size;
+        const std::size_t head = p.head.size(), align = p.body_alignment;
+        const std::uint64_t gap = stale_end_ > end_ + hs ? stale_end_ - (end_ + hs) : 0;
+        const std::uint64_t padding = gap + (align - (end_ + hs + gap + head) % align) % align;
+        if (padding > UINT32_MAX)
+            throw io_error(where(end_),
+                           "cannot place a record after " + std::to_string(gap) +
+                               " bytes left by a failed write; reopen the channel in append mode",
+                           EFBIG);
+        std::byte header[hs];
+        format::encode_record_header({timestamp, head + p.body.size(), static_cast<std::uint32_t>(padding), crc, 0},
+                                     header);
+        const std::uint64_t payload_at = end_ + hs + padding;
+        std::uint64_t written_end = end_;  // how far this attempt wrote
+        int error = 0;
+        if (gap == 0) {
+            const std::span<const std::byte> parts[] = {header, padding_zeros(static_cast<std::size_t>(padding)), p.head,
+                                                        p.body};
+            const auto r = detail::write_all_at(fd_.get(), end_, parts);
+            written_end = end_ + r.written;
+            error = r.error;
+        } else {
+            // Header first, over the stale bytes (the file does not grow): from then on
+            // the record at end_ is this one, incomplete until its payload lands. The
+            // other order would let a stale header that claims bytes past the end of
+            // the file read as a complete record once this payload extends the file.
+            error = detail::write_all_at(fd_.get(), end_, header).error;
+            if (error == 0) {
+                const std::span<const std::byte> parts[] = {p.head, p.body};
+                const auto r = detail::write_all_at(fd_.get(), payload_at, parts);
+                written_end = payload_at + r.written;
+                error = r.error;
+            }
+        }
+        if (error != 0) {
+            stale_end_ = std::max(stale_end_, written_end);
+            throw io_error(where(end_), "writing a record failed", error);
+        }
+        index_.add(timestamp, end_, format::stored_record_crc(header));
+        end_ = payload_at + head + p.body.size();
+    }
+
+    void lock(int fd) const {
+        if (const int code = detail::lock_exclusive(fd); code != 0) {
+            if (code == EWOULDBLOCK) throw channel_error(where(), "already has a writer");
+            detail::throw_errno(where(), "cannot lock", code);
+        }
+    }
+
+    /// Opens the channel file and locks it, making sure the locked file is still
+    /// the one at `path_` (a concurrent truncate may have replaced it meanwhile).
+    /// Returns an empty handle if there is no such file.
+    [[nodiscard]] detail::FileHandle open_locked(int flags) const {
+        for (int attempt = 0;; ++attempt) {
+            auto file = detail::open_file(path_, flags);
+            if (!file) {
+                if (errno == ENOENT) return file;
+                detail::throw_errno(where(), "cannot open");
+            }
+            (void)detail::file_size(file.get(), path_);  // refuses anything but a regular file
+            lock(file.get());
+            if (detail::is_file_at(file.get(), path_)) return file;
+            if (attempt == 8) throw channel_error(where(), "the channel keeps being replaced while it is opened");
+        }
+    }
+
+    /// Creates the channel under a temporary name, writes its header, then moves
+    /// it into place, so the channel file appears with a complete header or not at all.
+    void create(const std::filesystem::path& dir, const CodecDescriptor& codec, bool replace) {
+        detail::FileHandle old;  // held locked until the new file replaced it
+        if (replace) {
+            old = open_locked(O_RDONLY);
+            replace = static_cast<bool>(old);
+        }
+        auto [file, tmp] = detail::create_temporary_file(dir, channel_ + ".tinman");
+        const int fd = file.get();
+        fd_ = std::move(file);
+        try {
+            lock(fd);
+            const auto header = format::encode_file_header(codec);
+            write_header(header);
+            // The header must be on disk before the name is, or a power loss could leave an empty channel file.
+            if (::fdatasync(fd) != 0) detail::throw_errno({.channel = channel_, .path = tmp}, "cannot sync");
+            index_.create(index_path_for(path_), format::stored_header_crc(header), header.size());
+            // Replacing: the empty index goes first (an empty index is valid for any channel file).
+            // Creating: only once the channel is ours (the name may be taken).
+            if (replace) (void)index_.commit();
+            const int rc = replace ? ::rename(tmp.c_str(), path_.c_str()) : ::link(tmp.c_str(), path_.c_str());
+            if (rc == 0 && !replace) (void)index_.commit();
+            if (!time_index_) index_.close();
+            if (rc != 0) {
+                if (errno == EEXIST)
+                    throw channel_error(where(), "the channel already exists; open it with OpenMode::append or "
+                                                 "OpenMode::truncate");
+                detail::throw_errno(where(), "cannot create");
+            }
+            if (!replace) ::unlink(tmp.c_str());
+            detail::sync_directory(dir);
+        } catch (...) {
+            index_.abandon();
+            fd_.reset();
+            ::unlink(tmp.c_str());
+            throw;
+        }
+    }
+
+    void write_header(const std::vector<std::byte>& header) {
+        if (const auto r = detail::write_all_at(fd_.get(), 0, header); r.error != 0)
+            throw io_error(where(), "cannot write the file header", r.error);
+        end_ = header.size();
+    }
+
+    /// Opens an existing channel, checks its codec and finds the end of its intact
+    /// records. A torn tail is cut; damage followed by intact records is refused.
+    void open_for_append(const std::filesystem::path& dir, const CodecDescriptor& codec) {
+        fd_ = open_locked(O_RDWR);
+        if (!fd_) return create(dir, codec, false);
+        const int fd = fd_.get();
+        const std::uint64_t size = detail::file_size(fd, path_);
+        if (size == 0) {  // an empty file (not made by this library, which writes the header first): start it
+            const auto header = format::encode_file_header(codec);
+            write_header(header);
+            index_.create(index_path_for(path_), format::stored_header_crc(header), header.size());
+            (void)index_.commit();
+            if (!time_index_) index_.close();
+            return;
+        }
+        std::uint64_t intact_end = 0;
+        {
+            const auto segment = MappedSegment::map(fd, size, path_);
+            const auto file = segment->bytes();
+            const auto header = format::parse_file_header(file, where());
+            if (header.codec != codec)
+                throw codec_mismatch(where(), "the channel stores codec " + header.codec.to_string() +
+                                                  ", cannot append with codec " + codec.to_string());
+            RecordScanner scanner(file, header.records_offset);
+            std::optional<RecordView> last;
+            while (auto r = scanner.next()) last = r;
+            const auto& status = scanner.status();
+            intact_end = status.intact_end;
+            existing_records_ = status.records;
+            // The last record is what a crash damages: verify its payload even when it is large.
+            if (last && crc32c(last->payload) != scanner.last_header().payload_crc) {
+                intact_end = last->offset;
+                --existing_records_;
+            }
+            // A valid header where the intact records end is a record cut short (or with a
+            // bad payload): what follows is its own payload, whatever it looks like. Only
+            // damage that breaks a header can hide intact records behind it.
+            const bool cut_short = size - intact_end >= format::record_header_size &&
+                                   format::decode_record_header(file.data() + intact_end).has_value();
+            if (intact_end < size && !cut_short) {
+                if (const auto next = find_next_record(file, intact_end))
+                    throw format_error(where(intact_end), "damaged bytes are followed by an intact record at offset " +
+                                                              std::to_string(*next) +
+                                                              "; refusing to cut them (recover the channel first)");
+            }
+            // Bring the time index in step with the intact records (kept if it is a prefix of them).
+            const std::uint64_t records = existing_records_;
+            const auto for_each_record = [&](auto&& add) {
+                RecordScanner again(file, header.records_offset, 0);
+                std::int64_t max = std::numeric_limits<std::int64_t>::min();
+                for (std::uint64_t i = 0; i < records; ++i) {
+                    const auto r = again.next();
+                    if (!r) break;
+                    max = std::max(max, r->timestamp);
+                    add(format::IndexEntry{r->timestamp, max, r->offset,
+                                           format::stored_record_crc(file.data() + r->offset)});
+                }
+            };
+            if (time_index_)
+                index_.open_for_append(index_path_for(path_), format::stored_header_crc(file), header.records_offset,
+                                       records, for_each_record);
+        }
+        if (intact_end < size) {
+            if (::ftruncate(fd, static_cast<off_t>(intact_end)) != 0)
+                detail::throw_errno(where(intact_end), "cannot cut the torn tail");
+            cut_bytes_ = size - intact_end;
+        }
+        end_ = intact_end;
+    }
+
+    std::string channel_;
+    std::filesystem::path path_;
+    detail::FileHandle fd_;
+    detail::ByteBuffer buffer_;  // records not yet written
+    std::uint64_t end_ = 0;      // file offset where buffer_ will be written
+    std::uint64_t records_ = 0;
+    std::uint64_t existing_records_ = 0;
+    std::uint64_t cut_bytes_ = 0;
+    std::size_t buffered_records_ = 0;
+    std::uint64_t stale_end_ = 0;  // end of bytes a failed write left past end_
+    IndexWriter index_;
+    bool time_index_ = true;
+};
+
+/// The 0.1 name of `RecordWriter`.
+using BlobWriter [[deprecated("use tinman::RecordWriter")]] = RecordWriter;
+
+}  // namespace tinman

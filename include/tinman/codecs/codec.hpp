@@ -1,0 +1,79 @@
+#pragma once
+/// @file
+/// The `Codec` concept, which turns values into record payloads and payloads
+/// (views into a mapped file) back into values.
+
+#include <concepts>
+#include <cstddef>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "../framing/codec_descriptor.hpp"
+#include "../framing/payload.hpp"
+#include "../io/mapped_segment.hpp"
+
+namespace tinman {
+
+/// Memory a channel writer lends its codec, reused from record to record so
+/// that encoding allocates nothing once warm.
+struct EncodeScratch {
+    std::vector<std::byte> head;  ///< for the payload's small head
+    std::vector<std::byte> body;  ///< for a body that has to be materialised (e.g. a strided view)
+};
+
+/// A codec: how values of one kind become record payloads and come back.
+///
+///  - `descriptor()`: the identity stored in the channel header (name + parameters);
+///  - `mismatch(stored)`: why this codec cannot read a channel whose header holds
+///    `stored`, or an empty string if it can;
+///  - `decode(payload, owner)`: the value of one record; `owner` keeps the mapped
+///    bytes alive and may be stored in the value (zero-copy). Throws `format_error`
+///    or `codec_mismatch` with a reason; the reader adds channel and record.
+template <class C>
+concept Codec = std::copy_constructible<C> &&
+                requires(const C& c, const CodecDescriptor& stored, std::span<const std::byte> payload,
+                         const SegmentPtr& owner) {
+                    typename C::value_type;
+                    { c.descriptor() } -> std::convertible_to<CodecDescriptor>;
+                    { c.mismatch(stored) } -> std::convertible_to<std::string>;
+                    { c.decode(payload, owner) } -> std::same_as<typename C::value_type>;
+                };
+
+/// A codec that can write values of type `V`: `encode(value, scratch)` lays the
+/// value out as a `Payload` whose spans point into `value` or `scratch` and stay
+/// valid until either changes.
+template <class C, class V>
+concept CodecFor = Codec<C> && requires(const C& c, const V& value, EncodeScratch& scratch) {
+    { c.encode(value, scratch) } -> std::same_as<Payload>;
+};
+
+namespace detail {
+
+template <class>
+inline constexpr bool dependent_false = false;
+
+/// Stops compilation with one line saying why `C` cannot write a `V`, instead of
+/// the notes of every unsatisfied constraint.
+template <class C, class V>
+constexpr void assert_writable() {
+    if constexpr (!CodecFor<C, V>) {
+        if constexpr (requires { typename C::element_type; typename V::value_type; })
+            static_assert(dependent_false<V>,
+                          "tinman: the value's element type is not the codec's: NdArrayCodec<T> writes exactly T "
+                          "(convert with xt::cast<T>(value))");
+        else
+            static_assert(dependent_false<V>,
+                          "tinman: this codec cannot write this value: NdArrayCodec<T> writes xtensor expressions "
+                          "of T, std::vector<T>, std::span<const T>, std::array<T, N> or a single T");
+    }
+}
+
+}  // namespace detail
+
+/// The usual reason text when a stored codec is of another kind.
+[[nodiscard]] inline std::string codec_kind_mismatch(const CodecDescriptor& stored, const CodecDescriptor& requested) {
+    return "stored codec " + stored.to_string() + ", requested " + requested.to_string();
+}
+
+}  // namespace tinman

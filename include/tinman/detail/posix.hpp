@@ -1,0 +1,175 @@
+#pragma once
+/// @file
+/// The system calls tinman makes, in one place: files that close themselves,
+/// opening without following links, writing all of a buffer at an offset,
+/// exclusive locks, directory syncs and temporary files.
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <filesystem>
+#include <optional>
+#include <span>
+#include <string>
+#include <utility>
+
+#include "../error.hpp"
+
+namespace tinman::detail {
+
+/// Owns a file descriptor; closing is explicit (`close()` reports) or in the destructor (silent).
+class FileHandle {
+public:
+    FileHandle() = default;
+    explicit FileHandle(int fd) noexcept : fd_(fd) {}
+    FileHandle(FileHandle&& o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
+    FileHandle& operator=(FileHandle&& o) noexcept {
+        if (this != &o) {
+            reset();
+            fd_ = std::exchange(o.fd_, -1);
+        }
+        return *this;
+    }
+    FileHandle(const FileHandle&) = delete;
+    FileHandle& operator=(const FileHandle&) = delete;
+    ~FileHandle() { reset(); }
+
+    [[nodiscard]] int get() const noexcept { return fd_; }
+    [[nodiscard]] explicit operator bool() const noexcept { return fd_ >= 0; }
+
+    /// Closes the descriptor, returning the errno of a failed close (0 on success).
+    int close() noexcept {
+        if (fd_ < 0) return 0;
+        const int rc = ::close(std::exchange(fd_, -1));
+        return rc == 0 ? 0 : errno;
+    }
+    void reset() noexcept { (void)close(); }
+
+private:
+    int fd_ = -1;
+};
+
+/// Throws `io_error` for errno (building the message allocates, which leaves errno alone unless it fails).
+[[noreturn]] inline void throw_errno(ErrorContext context, const std::string& what, int code = errno) {
+    throw io_error(std::move(context), what, code);
+}
+
+/// Opens `path` with `flags`, never through a symlink in its place, and without
+/// hanging on a FIFO there (`O_NONBLOCK`; `file_size` then refuses it). An empty
+/// handle, with errno set, when that fails.
+[[nodiscard]] inline FileHandle open_file(const std::filesystem::path& path, int flags, mode_t mode = 0644) noexcept {
+    return FileHandle{::open(path.c_str(), flags | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, mode)};
+}
+
+/// The size of the regular file open as `fd`; nullopt for anything else (or when `fstat` fails).
+[[nodiscard]] inline std::optional<std::uint64_t> regular_file_size(int fd) noexcept {
+    struct stat st {};
+    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) return std::nullopt;
+    return static_cast<std::uint64_t>(st.st_size);
+}
+
+/// The size of the regular file open as `fd`; throws `channel_error` for anything else.
+[[nodiscard]] inline std::uint64_t file_size(int fd, const std::filesystem::path& path) {
+    struct stat st {};
+    if (::fstat(fd, &st) != 0) throw_errno({.path = path}, "cannot stat");
+    if (!S_ISREG(st.st_mode)) throw channel_error({.path = path}, "not a regular file");
+    return static_cast<std::uint64_t>(st.st_size);
+}
+
+/// Opens `path` for reading (see `open_file`); throws `io_error` when it cannot.
+[[nodiscard]] inline FileHandle open_read_only(const std::filesystem::path& path) {
+    auto file = open_file(path, O_RDONLY);
+    if (!file) throw_errno({.path = path}, "cannot open");
+    return file;
+}
+
+/// How far a write got: bytes written, and the errno that stopped it (0: all written).
+struct WriteResult {
+    std::uint64_t written = 0;
+    int error = 0;
+};
+
+/// Writes `parts` back to back at file `offset` (`pwritev`), through short writes and EINTR.
+[[nodiscard]] inline WriteResult write_all_at(int fd, std::uint64_t offset,
+                                              std::span<const std::span<const std::byte>> parts) noexcept {
+    constexpr std::size_t max_parts = 8;
+    iovec iov[max_parts];
+    std::size_t count = 0;
+    for (const auto& part : parts)
+        if (!part.empty() && count < max_parts) iov[count++] = {const_cast<std::byte*>(part.data()), part.size()};
+    WriteResult result;
+    std::size_t first = 0;
+    while (first < count) {
+        const ssize_t n =
+            ::pwritev(fd, iov + first, static_cast<int>(count - first), static_cast<off_t>(offset + result.written));
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) {
+            result.error = n < 0 ? errno : EIO;
+            return result;
+        }
+        result.written += static_cast<std::uint64_t>(n);
+        for (auto left = static_cast<std::size_t>(n); left > 0;) {
+            const std::size_t step = std::min(left, iov[first].iov_len);
+            iov[first].iov_base = static_cast<std::byte*>(iov[first].iov_base) + step;
+            iov[first].iov_len -= step;
+            left -= step;
+            if (iov[first].iov_len == 0) ++first;
+        }
+    }
+    return result;
+}
+
+/// Writes one buffer at `offset`.
+[[nodiscard]] inline WriteResult write_all_at(int fd, std::uint64_t offset, std::span<const std::byte> bytes) noexcept {
+    return write_all_at(fd, offset, std::span<const std::span<const std::byte>>{&bytes, 1});
+}
+
+/// Takes an exclusive `flock` without waiting: 0, or the errno (`EWOULDBLOCK`: another holder).
+[[nodiscard]] inline int lock_exclusive(int fd) noexcept { return ::flock(fd, LOCK_EX | LOCK_NB) == 0 ? 0 : errno; }
+
+/// True when `fd` and the entry at `path` are the same file (it was not replaced meanwhile).
+[[nodiscard]] inline bool is_file_at(int fd, const std::filesystem::path& path) noexcept {
+    struct stat open {}, current {};
+    return ::fstat(fd, &open) == 0 && ::lstat(path.c_str(), &current) == 0 && open.st_dev == current.st_dev &&
+           open.st_ino == current.st_ino;
+}
+
+/// Makes the names in directory `dir` durable (`fsync` of the directory).
+inline void sync_directory(const std::filesystem::path& dir) {
+    const FileHandle d{::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)};
+    if (!d || ::fsync(d.get()) != 0) throw_errno({.path = dir}, "cannot sync the directory");
+}
+
+/// A new file `<dir>/.<stem>.<random>.tmp` (mode 0644 before umask), opened read-write,
+/// to be moved into place once complete. The name is random: a crash can leave such
+/// a file behind, and a name made from the pid would be taken again by the next
+/// process with that pid.
+struct TemporaryFile {
+    FileHandle file;
+    std::filesystem::path path;
+};
+
+[[nodiscard]] inline TemporaryFile create_temporary_file(const std::filesystem::path& dir, const std::string& stem) {
+    for (int attempt = 0;; ++attempt) {
+        std::uint64_t random = 0;
+        if (::getrandom(&random, sizeof random, GRND_NONBLOCK) != static_cast<ssize_t>(sizeof random))
+            random ^= static_cast<std::uint64_t>(::getpid()) << 32 ^ static_cast<std::uint64_t>(attempt);  // O_EXCL decides
+        char suffix[17];
+        std::snprintf(suffix, sizeof suffix, "%016llx", static_cast<unsigned long long>(random));
+        auto path = dir / ("." + stem + "." + suffix + ".tmp");
+        auto file = open_file(path, O_RDWR | O_CREAT | O_EXCL);
+        if (file) return {std::move(file), std::move(path)};
+        if (errno != EEXIST || attempt == 8) throw_errno({.path = path}, "cannot create");
+    }
+}
+
+}  // namespace tinman::detail

@@ -1,0 +1,117 @@
+#pragma once
+/// @file
+/// The 32-byte header in front of every record (docs/format.md, "Records"), and
+/// the one check of a record in a file image: intact header, payload inside the
+/// file, payload checksum (up to a size).
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <optional>
+#include <span>
+
+#include "../detail/endian.hpp"
+#include "crc32c.hpp"
+
+namespace tinman::format {
+
+inline constexpr std::size_t record_header_size = 32;
+/// Flag of a non-data record (reserved; readers skip it).
+inline constexpr std::uint32_t record_flag_skip = 1;
+
+/// Offsets of the record header's fields.
+namespace record_field {
+inline constexpr std::size_t timestamp = 0;
+inline constexpr std::size_t payload_size = 8;
+inline constexpr std::size_t padding = 16;
+inline constexpr std::size_t payload_crc = 20;
+inline constexpr std::size_t flags = 24;
+inline constexpr std::size_t header_crc = 28;
+}  // namespace record_field
+
+/// One record's header, decoded.
+struct RecordHeader {
+    std::int64_t timestamp = 0;
+    std::uint64_t payload_size = 0;
+    std::uint32_t padding = 0;
+    std::uint32_t payload_crc = 0;
+    std::uint32_t flags = 0;
+
+    /// Bytes from the start of the header to the end of the payload.
+    [[nodiscard]] std::uint64_t extent() const noexcept { return record_header_size + padding + payload_size; }
+};
+
+inline void encode_record_header(const RecordHeader& h, std::byte* out) noexcept {
+    namespace field = record_field;
+    detail::store_le<std::uint64_t>(out + field::timestamp, static_cast<std::uint64_t>(h.timestamp));
+    detail::store_le<std::uint64_t>(out + field::payload_size, h.payload_size);
+    detail::store_le<std::uint32_t>(out + field::padding, h.padding);
+    detail::store_le<std::uint32_t>(out + field::payload_crc, h.payload_crc);
+    detail::store_le<std::uint32_t>(out + field::flags, h.flags);
+    detail::store_le<std::uint32_t>(out + field::header_crc, crc32c({out, field::header_crc}));
+}
+
+/// The header checksum stored in the 32 header bytes at `h`.
+[[nodiscard]] inline std::uint32_t stored_record_crc(const std::byte* h) noexcept {
+    return detail::load_le<std::uint32_t>(h + record_field::header_crc);
+}
+
+/// Decodes 32 header bytes; nullopt when the header checksum does not match.
+[[nodiscard]] inline std::optional<RecordHeader> decode_record_header(const std::byte* in) noexcept {
+    namespace field = record_field;
+    if (stored_record_crc(in) != crc32c({in, field::header_crc})) return std::nullopt;
+    return RecordHeader{static_cast<std::int64_t>(detail::load_le<std::uint64_t>(in + field::timestamp)),
+                        detail::load_le<std::uint64_t>(in + field::payload_size), detail::load_le<std::uint32_t>(in + field::padding),
+                        detail::load_le<std::uint32_t>(in + field::payload_crc), detail::load_le<std::uint32_t>(in + field::flags)};
+}
+
+/// What `check_record` found at an offset.
+enum class RecordCheck {
+    intact,          ///< header, extent and (if verified) payload are right
+    short_header,    ///< fewer than 32 bytes left in the file
+    zero_header,     ///< 32 zero bytes: space that was never written
+    bad_header,      ///< header checksum mismatch
+    unknown_flags,   ///< flags this version does not define
+    past_end,        ///< the payload runs past the end of the file
+    bad_payload,     ///< payload checksum mismatch
+};
+
+/// A record as `check_record` found it.
+struct CheckedRecord {
+    RecordCheck check = RecordCheck::short_header;
+    RecordHeader header;                 ///< valid from `unknown_flags` on
+    std::span<const std::byte> payload;  ///< valid for `intact` and `bad_payload`
+};
+
+/// Checks the record whose header is at `pos` of the file image `file`: the header
+/// checksum, its flags, that the payload lies inside `file`, and for payloads of
+/// at most `verify_max` bytes their checksum. Reads nothing outside `file`.
+[[nodiscard]] inline CheckedRecord check_record(std::span<const std::byte> file, std::uint64_t pos,
+                                                std::size_t verify_max) noexcept {
+    CheckedRecord r;
+    if (pos > file.size() || file.size() - pos < record_header_size) return r;
+    const std::byte* p = file.data() + pos;
+    const auto h = decode_record_header(p);
+    if (!h) {
+        // The writer never writes an all-zero header: zeros are space that was never written.
+        static constexpr std::byte zeros[record_header_size]{};
+        r.check = std::memcmp(p, zeros, sizeof zeros) == 0 ? RecordCheck::zero_header : RecordCheck::bad_header;
+        return r;
+    }
+    r.header = *h;
+    if (h->flags & ~record_flag_skip) {
+        r.check = RecordCheck::unknown_flags;
+        return r;
+    }
+    const std::uint64_t after = file.size() - pos - record_header_size;
+    if (h->padding > after || h->payload_size > after - h->padding) {
+        r.check = RecordCheck::past_end;
+        return r;
+    }
+    r.payload = file.subspan(pos + record_header_size + h->padding, h->payload_size);
+    r.check = r.payload.size() <= verify_max && crc32c(r.payload) != h->payload_crc ? RecordCheck::bad_payload
+                                                                                     : RecordCheck::intact;
+    return r;
+}
+
+}  // namespace tinman::format

@@ -1,0 +1,201 @@
+#pragma once
+/// @file
+/// Writes a channel's time index beside it, in step with the record writer:
+/// entries go to the file only after the records they describe (so after a kill
+/// the index is a prefix of the records); failing to write the index never fails
+/// the data.
+
+#include <fcntl.h>
+
+#include <algorithm>
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <limits>
+
+#include "../detail/byte_buffer.hpp"
+#include "../detail/posix.hpp"
+#include "../io/mapped_segment.hpp"
+#include "index_format.hpp"
+
+namespace tinman {
+
+/// Writes the time index of one channel file, alongside a `BlobWriter`. Entries
+/// are buffered and written only after the records they describe (so after a
+/// kill the index is a prefix of the records). Failing to write the index never
+/// fails the data: the entries stay pending and are retried at the next flush;
+/// past a bound they are dropped and indexing stops (readers then scan the rest).
+class IndexWriter {
+public:
+    IndexWriter() = default;
+
+    /// Replaces whatever is at `path` with an empty index for a channel file
+    /// whose header checksum is `data_header_crc` (written under a temporary
+    /// name, then renamed into place: readers keep the index they opened).
+    /// Call `commit()` to put it in place (e.g. once the channel file is in place).
+    void create(const std::filesystem::path& path, std::uint32_t data_header_crc, std::uint64_t records_offset) {
+        path_ = path;
+        start_ = format::encode_index_header(data_header_crc, records_offset);
+        max_ = std::numeric_limits<std::int64_t>::min();
+        start_replacement();
+    }
+
+    /// Renames the index made by `create` into place; false (and no index) if that failed.
+    bool commit() noexcept { return commit_replacement(); }
+
+    /// Removes the index made by `create` (the channel file could not be created).
+    void abandon() noexcept {
+        fd_.reset();
+        if (!tmp_.empty()) ::unlink(tmp_.c_str());
+        pending_.clear();
+    }
+
+    /// Continues the index at `path` of a channel whose intact records are
+    /// `records`: `for_each(f)` calls `f(entry)` for each of them in file order.
+    /// When the index's entries are a prefix of theirs it is kept and completed,
+    /// otherwise it is replaced with a fresh one.
+    template <class ForEach>
+    void open_for_append(const std::filesystem::path& path, std::uint32_t data_header_crc,
+                         std::uint64_t records_offset, std::uint64_t records, ForEach&& for_each) {
+        path_ = path;
+        start_ = format::encode_index_header(data_header_crc, records_offset);
+        max_ = std::numeric_limits<std::int64_t>::min();
+        auto fd = detail::open_file(path, O_RDWR);
+        bool reusable = false;
+        std::uint64_t entries = 0;
+        SegmentPtr map;
+        if (fd) {
+            if (const auto size = detail::regular_file_size(fd.get()).value_or(0); size >= format::index_header_size) {
+                map = MappedSegment::map(fd.get(), size, path);
+                entries = (size - format::index_header_size) / format::index_entry_size;
+                reusable = format::index_header_matches(map->bytes(), data_header_crc, records_offset) &&
+                           entries <= records;
+            }
+        }
+        if (reusable) {
+            fd_ = std::move(fd);
+            entries_ = entries;
+            std::uint64_t i = 0;
+            for_each([&](const format::IndexEntry& e) {
+                if (i < entries) {
+                    const auto stored = format::decode_index_entry(
+                        map->bytes().data() + format::index_header_size + i * format::index_entry_size, i);
+                    reusable = reusable && stored && *stored == e;
+                } else if (reusable) {
+                    add_entry(e);
+                    if (pending_.size() >= flush_bytes) flush();
+                }
+                max_ = e.max_timestamp;
+                ++i;
+            });
+            if (reusable && !failed_) return flush();
+            fd_.reset();
+            pending_.clear();
+            failed_ = false;
+            max_ = std::numeric_limits<std::int64_t>::min();
+        }
+        start_replacement();
+        for_each([&](const format::IndexEntry& e) {
+            add_entry(e);
+            max_ = e.max_timestamp;
+            if (pending_.size() >= flush_bytes) flush();
+        });
+        (void)commit_replacement();
+    }
+
+    /// Adds the entry of the record just appended at file `offset` (its header checksum `record_crc`).
+    void add(std::int64_t timestamp, std::uint64_t offset, std::uint32_t record_crc) {
+        if (!fd_ || failed_) return;
+        max_ = std::max(max_, timestamp);
+        add_entry({timestamp, max_, offset, record_crc});
+    }
+
+    /// Forgets the last `n` pending entries (their records were never written).
+    void drop_last(std::size_t n) noexcept {
+        pending_.drop_back(std::min(n * format::index_entry_size, pending_.size()));
+    }
+
+    /// Writes the pending entries once there are at least `min_bytes` of them; call
+    /// only once the records they describe are in the file.
+    void flush(std::size_t min_bytes = 1) noexcept {
+        if (!fd_ || pending_.size() < min_bytes || pending_.empty() || failed_) return;
+        const auto done = static_cast<std::size_t>(detail::write_all_at(fd_.get(), end_offset(), pending_.bytes()).written);
+        const std::size_t whole = done / format::index_entry_size * format::index_entry_size;
+        entries_ += whole / format::index_entry_size;
+        pending_.drop_front(whole);
+        // Bytes of a partly written entry are rewritten at the same place next time.
+        if (pending_.size() > max_pending_bytes) {
+            failed_ = true;
+            pending_.release();
+        }
+    }
+
+    /// Flushes and closes the file (errors are not reported: the index is rebuilt by readers when short).
+    void close() noexcept {
+        flush();
+        fd_.reset();
+        pending_.clear();
+    }
+
+    [[nodiscard]] bool is_open() const noexcept { return static_cast<bool>(fd_); }
+    /// Entries written to the file so far.
+    [[nodiscard]] std::uint64_t entries_written() const noexcept { return entries_; }
+    [[nodiscard]] const std::filesystem::path& path() const noexcept { return path_; }
+
+private:
+    static constexpr std::size_t max_pending_bytes = std::size_t{32} << 20;
+    static constexpr std::size_t flush_bytes = std::size_t{1} << 20;
+
+    [[nodiscard]] std::uint64_t end_offset() const noexcept {
+        return format::index_header_size + entries_ * format::index_entry_size;
+    }
+
+    void add_entry(const format::IndexEntry& e) {
+        const std::uint64_t number = entries_ + pending_.size() / format::index_entry_size;
+        format::encode_index_entry(e, number, pending_.grow(format::index_entry_size));
+    }
+
+    /// Starts a new index under a temporary name (header written); entries follow.
+    void start_replacement() {
+        auto [fd, tmp] = detail::create_temporary_file(path_.parent_path(), path_.filename().string());
+        tmp_ = std::move(tmp);
+        fd_ = std::move(fd);
+        entries_ = 0;
+        pending_.clear();
+        failed_ = false;
+        if (const auto r = detail::write_all_at(fd_.get(), 0, start_); r.error != 0) fail_replacement(r.error);
+    }
+
+    /// Writes the last entries and renames the new index into place. On failure
+    /// the channel goes on without an index (readers scan): returns false.
+    bool commit_replacement() noexcept {
+        flush();
+        if (failed_ || !pending_.empty() || ::rename(tmp_.c_str(), path_.c_str()) != 0) {
+            fd_.reset();
+            ::unlink(tmp_.c_str());
+            pending_.clear();
+            return false;
+        }
+        return true;
+    }
+
+    [[noreturn]] void fail_replacement(int code) {
+        fd_.reset();
+        ::unlink(tmp_.c_str());
+        pending_.clear();
+        throw io_error({.path = path_}, "cannot write the time index", code);
+    }
+
+    std::filesystem::path path_;
+    std::filesystem::path tmp_;
+    std::array<std::byte, format::index_header_size> start_{};
+    detail::FileHandle fd_;
+    /// Entries waiting to be written.
+    detail::ByteBuffer pending_;
+    std::uint64_t entries_ = 0;
+    std::int64_t max_ = std::numeric_limits<std::int64_t>::min();
+    bool failed_ = false;
+};
+
+}  // namespace tinman

@@ -1,0 +1,170 @@
+#pragma once
+/// @file
+/// Writes Python tinman `.blog` channels that Python tinman's `ObLogReader`
+/// reads: record 0 is the 57-byte pickle of `tinman.codecs.numpy.NumpyArrayCodec`,
+/// every later record an array in the NumpyArrayCodec layout, framed `<QQ`.
+///
+///     tinman::python::BlogWriter out{"python_logs", "imu"};
+///     out.write(tinman::now_ns(), xt::xtensor<double, 1>{1, 2, 3});
+///     out.close();
+///
+/// Unlike Python's writer it never deletes other channels, and refuses to
+/// replace an existing one unless asked (`OpenMode::truncate`). The format has
+/// no checksums and no alignment: the files hold what Python's would.
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <system_error>
+
+#include "../channel/open_mode.hpp"
+#include "../codecs/any_array_codec.hpp"
+#include "../codecs/ndarray_codec.hpp"
+#include "../detail/byte_buffer.hpp"
+#include "../detail/posix.hpp"
+#include "../framing/channel_files.hpp"
+#include "../framing/timestamp.hpp"
+#include "blog_format.hpp"
+
+namespace tinman::python {
+
+/// Writes one `.blog` channel of arrays. Not thread-safe.
+class BlogWriter {
+public:
+    /// Creates `<dir>/<channel>.blog` (and `dir` if needed) and writes the codec
+    /// record, timestamped `codec_timestamp`. `OpenMode::create` (default) fails
+    /// with `channel_error` if the file exists, `truncate` replaces it atomically;
+    /// `append` is not supported (the format cannot tell a torn tail reliably).
+    BlogWriter(const std::filesystem::path& dir, std::string_view channel, OpenMode mode = OpenMode::create,
+               std::int64_t codec_timestamp = now_ns())
+        : channel_(channel) {
+        validate_channel_name(channel);
+        path_ = dir / (channel_ + std::string(blog_suffix));
+        if (mode == OpenMode::append) throw usage_error(where(), "appending to a .blog channel is not supported");
+        std::error_code ec;
+        std::filesystem::create_directories(dir, ec);
+        if (ec) throw io_error({.path = dir}, "cannot create the log directory", ec.value());
+        // Written under a temporary name and moved into place with its codec record, so
+        // the channel appears complete or not at all; `truncate` replaces the file
+        // (never shrinks it: a reader that has it mapped keeps reading the old one).
+        auto [file, tmp] = tinman::detail::create_temporary_file(dir, channel_ + ".blog");
+        fd_ = std::move(file);
+        try {
+            write_record(codec_timestamp, numpy_codec_pickle, {});
+            flush();
+            const bool replace = mode == OpenMode::truncate;
+            if ((replace ? ::rename(tmp.c_str(), path_.c_str()) : ::link(tmp.c_str(), path_.c_str())) != 0) {
+                if (errno == EEXIST) throw channel_error(where(), "the channel already exists; open it with OpenMode::truncate");
+                tinman::detail::throw_errno(where(), "cannot create");
+            }
+            if (!replace) ::unlink(tmp.c_str());
+        } catch (...) {
+            fd_.reset();
+            ::unlink(tmp.c_str());
+            throw;
+        }
+        records_ = 0;
+    }
+
+    BlogWriter(const BlogWriter&) = delete;
+    BlogWriter& operator=(const BlogWriter&) = delete;
+    ~BlogWriter() {
+        try {
+            close();
+        } catch (...) {  // destructors never throw: call close() to see errors
+        }
+    }
+
+    /// Appends `value`: an `AnyArray`, an xtensor expression of an element type, or one element (a 0-d array).
+    template <class V>
+    void write(std::int64_t timestamp, const V& value) {
+        Payload p;
+        if constexpr (Element<V>) {
+            p = NdArrayCodec<V>{}.encode(value, scratch_);
+        } else {
+            tinman::detail::assert_writable<AnyArrayCodec, V>();
+            p = AnyArrayCodec{}.encode(value, scratch_);
+        }
+        write_record(timestamp, p.head, p.body);
+    }
+
+    /// Appends `value`, timestamped with `now_ns()`.
+    template <class V>
+    void write(const V& value) {
+        write(now_ns(), value);
+    }
+
+    /// Hands buffered records to the OS. If that fails part way, what reached the
+    /// file stays written and the rest stays buffered for the next `flush()`.
+    void flush() {
+        check_open();
+        const auto r = tinman::detail::write_all_at(fd_.get(), end_, buffer_.bytes());
+        end_ += r.written;
+        buffer_.drop_front(static_cast<std::size_t>(r.written));
+        if (r.error != 0) throw io_error(where(), "write failed", r.error);
+    }
+
+    /// Flushes and closes the file, reporting failures. Closing twice does nothing.
+    void close() {
+        if (!fd_) return;
+        std::exception_ptr first;
+        try {
+            flush();
+        } catch (...) {
+            first = std::current_exception();
+        }
+        buffer_.clear();
+        const int rc = fd_.close();
+        if (first) std::rethrow_exception(first);
+        if (rc != 0) throw io_error(where(), "close failed", rc);
+    }
+
+    [[nodiscard]] const std::filesystem::path& path() const noexcept { return path_; }
+    /// Data records written (the codec record not counted).
+    [[nodiscard]] std::uint64_t records_written() const noexcept { return records_; }
+
+private:
+    static constexpr std::size_t buffer_limit = std::size_t{1} << 16;
+
+    [[nodiscard]] ErrorContext where() const { return {.channel = channel_, .path = path_}; }
+
+    void check_open() const {
+        if (!fd_) throw usage_error(where(), "the channel writer is closed");
+    }
+
+    void write_record(std::int64_t timestamp, std::span<const std::byte> head, std::span<const std::byte> body) {
+        check_open();
+        if (timestamp < 0)
+            throw usage_error(where(), "timestamp " + std::to_string(timestamp) +
+                                           " cannot be stored (the format's is unsigned)");
+        std::byte header[blog_header_size];
+        tinman::detail::store_le<std::uint64_t>(header, static_cast<std::uint64_t>(timestamp));
+        tinman::detail::store_le<std::uint64_t>(header + 8, head.size() + body.size());
+        if (buffer_.size() + sizeof header + head.size() + body.size() <= buffer_limit) {
+            buffer_.append(header);
+            buffer_.append(head);
+            buffer_.append(body);
+        } else {  // large: after what is buffered, straight from the caller's memory
+            flush();
+            const std::span<const std::byte> parts[] = {header, head, body};
+            const auto r = tinman::detail::write_all_at(fd_.get(), end_, parts);
+            if (r.error != 0) throw io_error(where(), "write failed", r.error);
+            end_ += r.written;
+        }
+        ++records_;
+    }
+
+    std::string channel_;
+    std::filesystem::path path_;
+    tinman::detail::FileHandle fd_;
+    std::uint64_t end_ = 0;  // file offset where buffer_ goes
+    tinman::detail::ByteBuffer buffer_;
+    EncodeScratch scratch_;
+    std::uint64_t records_ = 0;
+};
+
+}  // namespace tinman::python
