@@ -89,33 +89,162 @@ private:
     std::vector<Head> heap_;
 };
 
-/// The iterator of `Merge` and `MergeAll`: decodes the record on top of the heap, moves past it.
-template <class State>
-class MergeIterator {
+/// What `Merge` and `MergeAll` share: the heap of the sources' current
+/// timestamps, the pass, and the iterator. `Sources` holds the ranges and their
+/// iterators (on the heap, so that iterators survive moves of the merge) and
+/// provides `start(heap)`, `current(k)` and `advance(k, heap)` for source `k`.
+template <class Sources>
+class MergeRange {
+    struct State;
+
 public:
-    using iterator_concept = std::input_iterator_tag;
-    using value_type = typename State::value_type;
-    using difference_type = std::ptrdiff_t;
+    using value_type = typename Sources::value_type;
 
-    MergeIterator() = default;
-    explicit MergeIterator(const State* s) noexcept : state_(s) {}
+    /// Decodes the record on top of the heap when dereferenced, moves past it on `++`.
+    class iterator {
+    public:
+        using iterator_concept = std::input_iterator_tag;
+        using value_type = MergeRange::value_type;
+        using difference_type = std::ptrdiff_t;
 
-    /// Decodes the current record.
-    [[nodiscard]] value_type operator*() const { return state_->current(); }
-    MergeIterator& operator++() {
-        state_->advance();
-        return *this;
+        iterator() = default;
+        explicit iterator(State* s) noexcept : state_(s) {}
+
+        /// Decodes the current record.
+        [[nodiscard]] value_type operator*() const { return checked().sources.current(checked().heap.top().source); }
+        iterator& operator++() {
+            State& s = checked();
+            s.sources.advance(s.heap.top().source, s.heap);
+            return *this;
+        }
+        void operator++(int) { ++*this; }
+        /// The current record's timestamp and channel, without decoding it.
+        [[nodiscard]] std::int64_t timestamp() const { return checked().heap.top().timestamp; }
+        [[nodiscard]] std::size_t channel() const { return checked().heap.top().source; }
+        friend bool operator==(const iterator& it, std::default_sentinel_t) noexcept {
+            return it.state_ == nullptr || it.state_->heap.empty();
+        }
+
+    private:
+        [[nodiscard]] State& checked() const {
+            if (state_ == nullptr || state_->heap.empty()) throw usage_error("merged iterator used past the end");
+            return *state_;
+        }
+        State* state_ = nullptr;
+    };
+
+    template <class... Args>
+    explicit MergeRange(Args&&... args) : state_(std::make_unique<State>(std::forward<Args>(args)...)) {}
+
+    /// Starts the pass (later calls continue where it is).
+    [[nodiscard]] iterator begin() {
+        State& s = state();
+        if (!s.started) {
+            s.started = true;
+            s.sources.start(s.heap);
+        }
+        return iterator(&s);
     }
-    void operator++(int) { ++*this; }
-    /// The current record's timestamp and channel, without decoding it.
-    [[nodiscard]] std::int64_t timestamp() const { return state_->top().timestamp; }
-    [[nodiscard]] std::size_t channel() const { return state_->top().source; }
-    friend bool operator==(const MergeIterator& it, std::default_sentinel_t) noexcept { return it.done(); }
+    [[nodiscard]] std::default_sentinel_t end() const noexcept { return {}; }
+
+    /// The merged channels, in the order given.
+    [[nodiscard]] auto& channels() { return state().sources.ranges; }
 
 private:
-    [[nodiscard]] bool done() const noexcept { return state_ == nullptr || state_->at_end(); }
+    struct State {
+        template <class... Args>
+        explicit State(Args&&... args) : sources(std::forward<Args>(args)...) {}
+        Sources sources;
+        MergeHeap heap;
+        bool started = false;
+    };
+    State& state() const {
+        if (!state_) throw usage_error("merge was moved from");
+        return *state_;
+    }
+    std::unique_ptr<State> state_;
+};
 
-    const State* state_ = nullptr;
+/// The sources of a `Merge`: ranges of different types, dispatched by tables.
+template <class... Rs>
+struct TupleSources {
+    using variant_type = std::variant<record_value_t<Rs>...>;
+    using value_type = MergedRecord<variant_type>;
+
+    explicit TupleSources(Rs... r) : ranges(std::move(r)...) {}
+
+    void start(MergeHeap& heap) { start(heap, std::index_sequence_for<Rs...>{}); }
+    [[nodiscard]] value_type current(std::size_t k) {
+        static constexpr auto table = current_table(std::index_sequence_for<Rs...>{});
+        return table[k](*this);
+    }
+    void advance(std::size_t k, MergeHeap& heap) {
+        static constexpr auto table = advance_table(std::index_sequence_for<Rs...>{});
+        table[k](*this, heap);
+    }
+
+    std::tuple<Rs...> ranges;
+    std::tuple<std::ranges::iterator_t<Rs>...> its;
+
+private:
+    template <std::size_t... I>
+    void start(MergeHeap& heap, std::index_sequence<I...>) {
+        heap.reserve(sizeof...(Rs));
+        ((std::get<I>(its) = std::ranges::begin(std::get<I>(ranges)),
+          std::get<I>(its) != std::ranges::end(std::get<I>(ranges)) ? heap.push({timestamp_at(std::get<I>(its)), I})
+                                                                     : void()),
+         ...);
+    }
+    template <std::size_t I>
+    static value_type current_of(TupleSources& s) {
+        auto&& r = *std::get<I>(s.its);
+        return {I, r.timestamp, variant_type(std::in_place_index<I>, std::move(r.value))};
+    }
+    template <std::size_t I>
+    static void advance_of(TupleSources& s, MergeHeap& heap) {
+        auto& it = std::get<I>(s.its);
+        ++it;
+        if (it != std::ranges::end(std::get<I>(s.ranges))) heap.replace_top({timestamp_at(it), I});
+        else heap.pop();
+    }
+    template <std::size_t... I>
+    static constexpr auto current_table(std::index_sequence<I...>) {
+        return std::array<value_type (*)(TupleSources&), sizeof...(I)>{&current_of<I>...};
+    }
+    template <std::size_t... I>
+    static constexpr auto advance_table(std::index_sequence<I...>) {
+        return std::array<void (*)(TupleSources&, MergeHeap&), sizeof...(I)>{&advance_of<I>...};
+    }
+};
+
+/// The sources of a `MergeAll`: any number of ranges of one type.
+template <class R>
+struct VectorSources {
+    using value_type = MergedRecord<record_value_t<R>>;
+
+    explicit VectorSources(std::vector<R> r) : ranges(std::move(r)) {}
+
+    void start(MergeHeap& heap) {
+        heap.reserve(ranges.size());
+        its.reserve(ranges.size());
+        for (std::size_t k = 0; k < ranges.size(); ++k) {
+            its.push_back(std::ranges::begin(ranges[k]));
+            if (its[k] != std::ranges::end(ranges[k])) heap.push({timestamp_at(its[k]), k});
+        }
+    }
+    [[nodiscard]] value_type current(std::size_t k) {
+        auto&& r = *its[k];
+        return {k, r.timestamp, std::move(r.value)};
+    }
+    void advance(std::size_t k, MergeHeap& heap) {
+        auto& it = its[k];
+        ++it;
+        if (it != std::ranges::end(ranges[k])) heap.replace_top({timestamp_at(it), k});
+        else heap.pop();
+    }
+
+    std::vector<R> ranges;
+    std::vector<std::ranges::iterator_t<R>> its;
 };
 
 }  // namespace detail
@@ -127,169 +256,25 @@ private:
 /// equal timestamps come in the order the channels were given, so the merge is
 /// stable. A channel whose clock stepped back is not reordered: its records
 /// still come in file order, merged with the others by their timestamps.
+/// `channels()` gives the merged ranges as a tuple.
 template <std::ranges::input_range... Rs>
     requires(sizeof...(Rs) > 0)
-class Merge {
+class Merge : public detail::MergeRange<detail::TupleSources<Rs...>> {
 public:
     /// Holds channel `k`'s value as alternative `k`.
-    using variant_type = std::variant<detail::record_value_t<Rs>...>;
-    using value_type = MergedRecord<variant_type>;
-    using iterator = detail::MergeIterator<Merge>;
+    using variant_type = typename detail::TupleSources<Rs...>::variant_type;
 
-    explicit Merge(Rs... sources) : state_(std::make_unique<Sources>(std::move(sources)...)) {}
-
-    /// Starts the pass (later calls continue where it is).
-    [[nodiscard]] iterator begin() {
-        Sources& s = sources();
-        if (!s.started) {
-            s.started = true;
-            s.heap.reserve(sizeof...(Rs));
-            start(std::index_sequence_for<Rs...>{});
-        }
-        return iterator(this);
-    }
-    [[nodiscard]] std::default_sentinel_t end() const noexcept { return {}; }
-
-    /// The merged channels, in the order given.
-    [[nodiscard]] std::tuple<Rs...>& channels() { return sources().ranges; }
-
-private:
-    friend iterator;
-    struct Sources {
-        explicit Sources(Rs... r) : ranges(std::move(r)...) {}
-        std::tuple<Rs...> ranges;
-        std::tuple<std::ranges::iterator_t<Rs>...> its;
-        detail::MergeHeap heap;
-        bool started = false;
-    };
-
-    Sources& sources() const {
-        if (!state_) throw usage_error("Merge was moved from");
-        return *state_;
-    }
-
-    template <std::size_t... I>
-    void start(std::index_sequence<I...>) {
-        Sources& s = *state_;
-        ((std::get<I>(s.its) = std::ranges::begin(std::get<I>(s.ranges)),
-          std::get<I>(s.its) != std::ranges::end(std::get<I>(s.ranges))
-              ? s.heap.push({detail::timestamp_at(std::get<I>(s.its)), I})
-              : void()),
-         ...);
-    }
-
-    template <std::size_t I>
-    static value_type current_of(Sources& s) {
-        auto&& r = *std::get<I>(s.its);
-        return {I, r.timestamp, variant_type(std::in_place_index<I>, std::move(r.value))};
-    }
-    template <std::size_t I>
-    static void advance_of(Sources& s) {
-        auto& it = std::get<I>(s.its);
-        ++it;
-        if (it != std::ranges::end(std::get<I>(s.ranges))) s.heap.replace_top({detail::timestamp_at(it), I});
-        else s.heap.pop();
-    }
-    template <std::size_t... I>
-    static constexpr auto current_table(std::index_sequence<I...>) {
-        return std::array<value_type (*)(Sources&), sizeof...(I)>{&current_of<I>...};
-    }
-    template <std::size_t... I>
-    static constexpr auto advance_table(std::index_sequence<I...>) {
-        return std::array<void (*)(Sources&), sizeof...(I)>{&advance_of<I>...};
-    }
-
-    // For MergeIterator.
-    [[nodiscard]] const detail::MergeHeap::Head& top() const { return checked().heap.top(); }
-    [[nodiscard]] value_type current() const {
-        static constexpr auto table = current_table(std::index_sequence_for<Rs...>{});
-        Sources& s = checked();
-        return table[s.heap.top().source](s);
-    }
-    void advance() const {
-        static constexpr auto table = advance_table(std::index_sequence_for<Rs...>{});
-        Sources& s = checked();
-        table[s.heap.top().source](s);
-    }
-    [[nodiscard]] Sources& checked() const {
-        Sources& s = sources();
-        if (s.heap.empty()) throw usage_error("merged iterator used past the end");
-        return s;
-    }
-
-    [[nodiscard]] bool at_end() const noexcept { return !state_ || state_->heap.empty(); }
-
-    std::unique_ptr<Sources> state_;
+    explicit Merge(Rs... sources) : detail::MergeRange<detail::TupleSources<Rs...>>(std::move(sources)...) {}
 };
 
 /// Any number of channels of one codec (or other record ranges of one type)
 /// merged in timestamp order: an input range of `MergedRecord<V>`, `channel`
 /// being the position in `sources`. Same order and stability as `Merge`.
+/// `channels()` gives the merged ranges as a vector.
 template <std::ranges::input_range R>
-class MergeAll {
+class MergeAll : public detail::MergeRange<detail::VectorSources<R>> {
 public:
-    using value_type = MergedRecord<detail::record_value_t<R>>;
-    using iterator = detail::MergeIterator<MergeAll>;
-
-    explicit MergeAll(std::vector<R> sources) : state_(std::make_unique<Sources>(std::move(sources))) {}
-
-    [[nodiscard]] iterator begin() {
-        Sources& s = sources();
-        if (!s.started) {
-            s.started = true;
-            s.heap.reserve(s.ranges.size());
-            s.its.reserve(s.ranges.size());
-            for (std::size_t k = 0; k < s.ranges.size(); ++k) {
-                s.its.push_back(std::ranges::begin(s.ranges[k]));
-                if (s.its[k] != std::ranges::end(s.ranges[k])) s.heap.push({detail::timestamp_at(s.its[k]), k});
-            }
-        }
-        return iterator(this);
-    }
-    [[nodiscard]] std::default_sentinel_t end() const noexcept { return {}; }
-
-    /// The merged channels, in the order given.
-    [[nodiscard]] std::vector<R>& channels() { return sources().ranges; }
-
-private:
-    friend iterator;
-    struct Sources {
-        explicit Sources(std::vector<R> r) : ranges(std::move(r)) {}
-        std::vector<R> ranges;
-        std::vector<std::ranges::iterator_t<R>> its;
-        detail::MergeHeap heap;
-        bool started = false;
-    };
-
-    Sources& sources() const {
-        if (!state_) throw usage_error("MergeAll was moved from");
-        return *state_;
-    }
-    [[nodiscard]] Sources& checked() const {
-        Sources& s = sources();
-        if (s.heap.empty()) throw usage_error("merged iterator used past the end");
-        return s;
-    }
-
-    [[nodiscard]] const detail::MergeHeap::Head& top() const { return checked().heap.top(); }
-    [[nodiscard]] value_type current() const {
-        Sources& s = checked();
-        const std::size_t k = s.heap.top().source;
-        auto&& r = *s.its[k];
-        return {k, r.timestamp, std::move(r.value)};
-    }
-    void advance() const {
-        Sources& s = checked();
-        const std::size_t k = s.heap.top().source;
-        auto& it = s.its[k];
-        ++it;
-        if (it != std::ranges::end(s.ranges[k])) s.heap.replace_top({detail::timestamp_at(it), k});
-        else s.heap.pop();
-    }
-
-    [[nodiscard]] bool at_end() const noexcept { return !state_ || state_->heap.empty(); }
-
-    std::unique_ptr<Sources> state_;
+    explicit MergeAll(std::vector<R> sources) : detail::MergeRange<detail::VectorSources<R>>(std::move(sources)) {}
 };
 
 /// Merges record ranges (e.g. `Channel`s, also time ranges of them) of any

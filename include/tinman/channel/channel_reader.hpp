@@ -17,6 +17,7 @@
 #include "../framing/record_scanner.hpp"
 #include "opened_channel.hpp"
 #include "read_options.hpp"
+#include "record_input_iterator.hpp"
 #include "record.hpp"
 
 namespace tinman {
@@ -52,33 +53,7 @@ class ChannelReader {
 public:
     using value_type = Record<typename C::value_type>;
 
-    class iterator {
-    public:
-        using iterator_concept = std::input_iterator_tag;
-        using value_type = ChannelReader::value_type;
-        using difference_type = std::ptrdiff_t;
-
-        iterator() = default;
-        /// Decodes the current record; throws `format_error`/`codec_mismatch` naming channel and record.
-        [[nodiscard]] value_type operator*() const { return state_->decode_current(); }
-        iterator& operator++() {
-            state_->advance();
-            return *this;
-        }
-        void operator++(int) { ++*this; }
-        friend bool operator==(const iterator& it, std::default_sentinel_t) noexcept {
-            return it.state_ == nullptr || !it.state_->current;
-        }
-        /// The current record's raw view: index from 0, file offset, payload bytes.
-        [[nodiscard]] const RecordView& record() const { return state_->checked_current(); }
-        /// The current record's timestamp, without decoding it.
-        [[nodiscard]] std::int64_t timestamp() const { return state_->checked_current().timestamp; }
-
-    private:
-        friend class ChannelReader;
-        explicit iterator(State* s) : state_(s) {}
-        State* state_ = nullptr;
-    };
+    using iterator = detail::RecordInputIterator<State, value_type>;
 
     ChannelReader(OpenedChannel opened, C codec, ReadOptions options)
         : state_(std::make_unique<State>(std::move(opened), std::move(codec), options)) {}
@@ -90,14 +65,7 @@ public:
         : state_(std::make_unique<State>(std::move(opened), std::move(codec), options, window)) {}
 
     /// Starts the pass (a channel is read once; later calls continue where it is).
-    [[nodiscard]] iterator begin() {
-        State& s = state();
-        if (!s.started) {
-            s.started = true;
-            s.advance();
-        }
-        return iterator{&s};
-    }
+    [[nodiscard]] iterator begin() { return iterator{&detail::start_pass(state())}; }
     [[nodiscard]] std::default_sentinel_t end() const noexcept { return {}; }
 
     /// Looks for records appended since the channel was opened or last refreshed,
@@ -159,12 +127,8 @@ private:
             }
         }
 
-        const RecordView& checked_current() const {
-            if (!current) throw usage_error(opened.where(), "iterator used past the end");
-            return *current;
-        }
-
-        value_type decode_current() const { return detail::decode_record(codec, checked_current(), opened); }
+        [[nodiscard]] value_type decode_current() const { return detail::decode_record(codec, *current, opened); }
+        [[nodiscard]] ErrorContext where() const { return opened.where(); }
 
         OpenedChannel opened;
         C codec;

@@ -113,26 +113,22 @@ public:
     /// not be written are then lost, and the error says how many). Closing twice does nothing.
     void close() {
         if (!fd_) return;
-        std::exception_ptr first;
-        try {
-            flush();
-        } catch (...) {
-            first = std::current_exception();
-        }
-        const std::size_t lost = buffered_records_;
-        index_.drop_last(lost);  // entries of records that were never written
-        index_.close();
-        buffer_.clear();
-        buffered_records_ = 0;
-        const int rc = fd_.close();
-        if (first) {
-            try {
-                std::rethrow_exception(first);
-            } catch (const io_error& e) {
-                throw io_error(where(), "closed with " + std::to_string(lost) + " records unwritten", e.code());
-            }
-        }
-        if (rc != 0) throw io_error(where(), "close failed", rc);
+        detail::flush_and_close(
+            fd_, where(),
+            [&] {
+                try {
+                    flush();
+                } catch (const io_error& e) {
+                    throw io_error(where(), "closed with " + std::to_string(buffered_records_) + " records unwritten",
+                                   e.code());
+                }
+            },
+            [&] {
+                index_.drop_last(buffered_records_);  // entries of records that were never written
+                index_.close();
+                buffer_.clear();
+                buffered_records_ = 0;
+            });
     }
 
     [[nodiscard]] bool is_open() const noexcept { return static_cast<bool>(fd_); }

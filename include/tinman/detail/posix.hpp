@@ -16,6 +16,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
+#include <exception>
 #include <filesystem>
 #include <optional>
 #include <span>
@@ -57,6 +58,22 @@ public:
 private:
     int fd_ = -1;
 };
+
+/// Closes `file` once `flush()` ran, and `cleanup()` in between, whatever the
+/// flush did: a writer's `close()`. Throws the flush's failure, else a failed close's.
+template <class Flush, class Cleanup>
+void flush_and_close(FileHandle& file, const ErrorContext& where, Flush&& flush, Cleanup&& cleanup) {
+    std::exception_ptr failure;
+    try {
+        flush();
+    } catch (...) {
+        failure = std::current_exception();
+    }
+    cleanup();
+    const int code = file.close();
+    if (failure) std::rethrow_exception(failure);
+    if (code != 0) throw io_error(where, "close failed", code);
+}
 
 /// Throws `io_error` for errno (building the message allocates, which leaves errno alone unless it fails).
 [[noreturn]] inline void throw_errno(ErrorContext context, const std::string& what, int code = errno) {

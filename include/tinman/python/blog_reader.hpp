@@ -26,6 +26,7 @@
 
 #include "../channel/opened_channel.hpp"
 #include "../channel/record.hpp"
+#include "../channel/record_input_iterator.hpp"
 #include "../codecs/any_array.hpp"
 #include "../codecs/array_view.hpp"
 #include "../detail/posix.hpp"
@@ -119,51 +120,13 @@ class BlogChannel {
 public:
     using value_type = Record<typename detail::blog_value<V>::type>;
 
-    class iterator {
-    public:
-        using iterator_concept = std::input_iterator_tag;
-        using value_type = BlogChannel::value_type;
-        using difference_type = std::ptrdiff_t;
-
-        iterator() = default;
-        /// Decodes the current record; throws naming channel, record number and offset.
-        [[nodiscard]] value_type operator*() const {
-            (void)record();  // checks the iterator
-            return state_->decode_current();
-        }
-        iterator& operator++() {
-            (void)record();
-            state_->advance();
-            return *this;
-        }
-        void operator++(int) { ++*this; }
-        friend bool operator==(const iterator& it, std::default_sentinel_t) noexcept {
-            return it.state_ == nullptr || !it.state_->current;
-        }
-        /// The current record's framing: index (data records count from 1, as in Python), offset, data.
-        [[nodiscard]] const RecordView& record() const {
-            if (state_ == nullptr || !state_->current) throw usage_error("BlogChannel iterator used past the end");
-            return *state_->current;
-        }
-
-    private:
-        friend class BlogChannel;
-        explicit iterator(State* s) : state_(s) {}
-        State* state_ = nullptr;
-    };
+    using iterator = tinman::detail::RecordInputIterator<State, value_type>;
 
     BlogChannel(std::string name, SegmentPtr segment, BlogScanner scanner, PickledClass codec, BlogReadOptions options)
         : state_(std::make_unique<State>(std::move(name), std::move(segment), std::move(scanner), std::move(codec),
                                          options)) {}
 
-    [[nodiscard]] iterator begin() {
-        State& s = state();
-        if (!s.started) {
-            s.started = true;
-            s.advance();
-        }
-        return iterator{&s};
-    }
+    [[nodiscard]] iterator begin() { return iterator{&tinman::detail::start_pass(state())}; }
     [[nodiscard]] std::default_sentinel_t end() const noexcept { return {}; }
 
     [[nodiscard]] const std::string& name() const { return state().name; }

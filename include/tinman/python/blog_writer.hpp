@@ -111,16 +111,7 @@ public:
     /// Flushes and closes the file, reporting failures. Closing twice does nothing.
     void close() {
         if (!fd_) return;
-        std::exception_ptr first;
-        try {
-            flush();
-        } catch (...) {
-            first = std::current_exception();
-        }
-        buffer_.clear();
-        const int rc = fd_.close();
-        if (first) std::rethrow_exception(first);
-        if (rc != 0) throw io_error(where(), "close failed", rc);
+        tinman::detail::flush_and_close(fd_, where(), [&] { flush(); }, [&] { buffer_.clear(); });
     }
 
     [[nodiscard]] const std::filesystem::path& path() const noexcept { return path_; }
