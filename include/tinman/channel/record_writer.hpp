@@ -267,34 +267,30 @@ private:
             old = open_locked(O_RDONLY);
             replace = static_cast<bool>(old);
         }
-        auto [file, tmp] = detail::create_temporary_file(dir, channel_ + ".tinman");
-        const int fd = file.get();
-        fd_ = std::move(file);
+        detail::TemporaryFile tmp(dir, channel_ + ".tinman");  // removed unless published
+        fd_ = tmp.take_file();
+        const int fd = fd_.get();
         try {
             lock(fd);
             const auto header = format::encode_file_header(codec);
             write_header(header);
             // The header must be on disk before the name is, or a power loss could leave an empty channel file.
-            if (::fdatasync(fd) != 0) detail::throw_errno({.channel = channel_, .path = tmp}, "cannot sync");
+            if (::fdatasync(fd) != 0) detail::throw_errno({.channel = channel_, .path = tmp.path()}, "cannot sync");
             index_.create(index_path_for(path_), format::stored_header_crc(header), header.size());
             // Replacing: the empty index goes first (an empty index is valid for any channel file).
             // Creating: only once the channel is ours (the name may be taken).
             if (replace) (void)index_.commit();
-            const int rc = replace ? ::rename(tmp.c_str(), path_.c_str()) : ::link(tmp.c_str(), path_.c_str());
-            if (rc == 0 && !replace) (void)index_.commit();
+            const int code = tmp.publish(path_, replace);
+            if (code == 0 && !replace) (void)index_.commit();
             if (!time_index_) index_.close();
-            if (rc != 0) {
-                if (errno == EEXIST)
-                    throw channel_error(where(), "the channel already exists; open it with OpenMode::append or "
-                                                 "OpenMode::truncate");
-                detail::throw_errno(where(), "cannot create");
-            }
-            if (!replace) ::unlink(tmp.c_str());
+            if (code == EEXIST)
+                throw channel_error(where(), "the channel already exists; open it with OpenMode::append or "
+                                             "OpenMode::truncate");
+            if (code != 0) detail::throw_errno(where(), "cannot create", code);
             detail::sync_directory(dir);
         } catch (...) {
             index_.abandon();
             fd_.reset();
-            ::unlink(tmp.c_str());
             throw;
         }
     }

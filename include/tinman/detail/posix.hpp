@@ -166,27 +166,66 @@ inline void sync_directory(const std::filesystem::path& dir) {
     if (!d || ::fsync(d.get()) != 0) throw_errno({.path = dir}, "cannot sync the directory");
 }
 
-/// A new file `<dir>/.<stem>.<random>.tmp` (mode 0644 before umask), opened read-write,
-/// to be moved into place once complete. The name is random: a crash can leave such
-/// a file behind, and a name made from the pid would be taken again by the next
-/// process with that pid.
-struct TemporaryFile {
-    FileHandle file;
-    std::filesystem::path path;
-};
-
-[[nodiscard]] inline TemporaryFile create_temporary_file(const std::filesystem::path& dir, const std::string& stem) {
-    for (int attempt = 0;; ++attempt) {
-        std::uint64_t random = 0;
-        if (::getrandom(&random, sizeof random, GRND_NONBLOCK) != static_cast<ssize_t>(sizeof random))
-            random ^= static_cast<std::uint64_t>(::getpid()) << 32 ^ static_cast<std::uint64_t>(attempt);  // O_EXCL decides
-        char suffix[17];
-        std::snprintf(suffix, sizeof suffix, "%016llx", static_cast<unsigned long long>(random));
-        auto path = dir / ("." + stem + "." + suffix + ".tmp");
-        auto file = open_file(path, O_RDWR | O_CREAT | O_EXCL);
-        if (file) return {std::move(file), std::move(path)};
-        if (errno != EEXIST || attempt == 8) throw_errno({.path = path}, "cannot create");
+/// A new file `<dir>/.<stem>.<random>.tmp` (mode 0644 before umask), opened
+/// read-write, to be moved into place once complete (`publish`), so that the
+/// file appears complete or not at all; the temporary name is removed if it
+/// never is. The name is random: a crash can leave such a file behind, and a
+/// name made from the pid would be taken again by the next process with that pid.
+class TemporaryFile {
+public:
+    TemporaryFile() = default;
+    TemporaryFile(const std::filesystem::path& dir, const std::string& stem) {
+        for (int attempt = 0;; ++attempt) {
+            std::uint64_t random = 0;
+            if (::getrandom(&random, sizeof random, GRND_NONBLOCK) != static_cast<ssize_t>(sizeof random))
+                random = static_cast<std::uint64_t>(::getpid()) << 32 ^ static_cast<std::uint64_t>(attempt);
+            char suffix[17];
+            std::snprintf(suffix, sizeof suffix, "%016llx", static_cast<unsigned long long>(random));
+            auto path = dir / ("." + stem + "." + suffix + ".tmp");
+            file_ = open_file(path, O_RDWR | O_CREAT | O_EXCL);
+            if (file_) {
+                path_ = std::move(path);
+                return;
+            }
+            if (errno != EEXIST || attempt == 8) throw_errno({.path = path}, "cannot create");
+        }
     }
-}
+    TemporaryFile(TemporaryFile&& o) noexcept : file_(std::move(o.file_)), path_(std::exchange(o.path_, {})) {}
+    TemporaryFile& operator=(TemporaryFile&& o) noexcept {
+        if (this != &o) {
+            discard();
+            file_ = std::move(o.file_);
+            path_ = std::exchange(o.path_, {});
+        }
+        return *this;
+    }
+    ~TemporaryFile() { discard(); }
+
+    /// The open file, for the caller to keep (it stays the same file once published).
+    [[nodiscard]] FileHandle take_file() noexcept { return std::move(file_); }
+    /// The temporary name (empty once published or discarded).
+    [[nodiscard]] const std::filesystem::path& path() const noexcept { return path_; }
+
+    /// Moves the file to `target`, replacing what is there (`rename`) or only if
+    /// nothing is (`link`, then the temporary name goes). 0, or the errno
+    /// (`EEXIST`: `target` exists and `replace` is false).
+    [[nodiscard]] int publish(const std::filesystem::path& target, bool replace) noexcept {
+        if ((replace ? ::rename(path_.c_str(), target.c_str()) : ::link(path_.c_str(), target.c_str())) != 0)
+            return errno;
+        if (!replace) ::unlink(path_.c_str());
+        path_.clear();
+        return 0;
+    }
+
+    /// Removes the temporary name, unless the file was published.
+    void discard() noexcept {
+        if (!path_.empty()) ::unlink(path_.c_str());
+        path_.clear();
+    }
+
+private:
+    FileHandle file_;
+    std::filesystem::path path_;
+};
 
 }  // namespace tinman::detail

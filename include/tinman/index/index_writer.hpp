@@ -47,7 +47,7 @@ public:
     /// Removes the index made by `create` (the channel file could not be created).
     void abandon() noexcept {
         fd_.reset();
-        if (!tmp_.empty()) ::unlink(tmp_.c_str());
+        replacement_.discard();
         pending_.clear();
     }
 
@@ -158,9 +158,8 @@ private:
 
     /// Starts a new index under a temporary name (header written); entries follow.
     void start_replacement() {
-        auto [fd, tmp] = detail::create_temporary_file(path_.parent_path(), path_.filename().string());
-        tmp_ = std::move(tmp);
-        fd_ = std::move(fd);
+        replacement_ = detail::TemporaryFile(path_.parent_path(), path_.filename().string());
+        fd_ = replacement_.take_file();
         entries_ = 0;
         pending_.clear();
         failed_ = false;
@@ -171,9 +170,9 @@ private:
     /// the channel goes on without an index (readers scan): returns false.
     bool commit_replacement() noexcept {
         flush();
-        if (failed_ || !pending_.empty() || ::rename(tmp_.c_str(), path_.c_str()) != 0) {
+        if (failed_ || !pending_.empty() || replacement_.publish(path_, true) != 0) {
             fd_.reset();
-            ::unlink(tmp_.c_str());
+            replacement_.discard();
             pending_.clear();
             return false;
         }
@@ -182,13 +181,13 @@ private:
 
     [[noreturn]] void fail_replacement(int code) {
         fd_.reset();
-        ::unlink(tmp_.c_str());
+        replacement_.discard();
         pending_.clear();
         throw io_error({.path = path_}, "cannot write the time index", code);
     }
 
     std::filesystem::path path_;
-    std::filesystem::path tmp_;
+    detail::TemporaryFile replacement_;  // the new index until it is renamed into place
     std::array<std::byte, format::index_header_size> start_{};
     detail::FileHandle fd_;
     /// Entries waiting to be written.

@@ -51,20 +51,17 @@ public:
         // Written under a temporary name and moved into place with its codec record, so
         // the channel appears complete or not at all; `truncate` replaces the file
         // (never shrinks it: a reader that has it mapped keeps reading the old one).
-        auto [file, tmp] = tinman::detail::create_temporary_file(dir, channel_ + ".blog");
-        fd_ = std::move(file);
+        tinman::detail::TemporaryFile tmp(dir, channel_ + ".blog");  // removed unless published
+        fd_ = tmp.take_file();
         try {
             write_record(codec_timestamp, numpy_codec_pickle, {});
             flush();
-            const bool replace = mode == OpenMode::truncate;
-            if ((replace ? ::rename(tmp.c_str(), path_.c_str()) : ::link(tmp.c_str(), path_.c_str())) != 0) {
-                if (errno == EEXIST) throw channel_error(where(), "the channel already exists; open it with OpenMode::truncate");
-                tinman::detail::throw_errno(where(), "cannot create");
-            }
-            if (!replace) ::unlink(tmp.c_str());
+            const int code = tmp.publish(path_, mode == OpenMode::truncate);
+            if (code == EEXIST)
+                throw channel_error(where(), "the channel already exists; open it with OpenMode::truncate");
+            if (code != 0) tinman::detail::throw_errno(where(), "cannot create", code);
         } catch (...) {
             fd_.reset();
-            ::unlink(tmp.c_str());
             throw;
         }
         records_ = 0;
