@@ -74,7 +74,12 @@ struct Selection {
 
     void declare(CLI::App& command) {
         const CLI::Validator time{time_as_ns, ""};
-        command.add_option("--from", from, "Only records with timestamp >= T")->type_name("T")->transform(time);
+        command
+            .add_option("--from", from,
+                        "Only records with timestamp >= T: ISO-8601 UTC (2026-11-25T22:00:00.5Z, 2026-11-25)\n"
+                        "or integer ns since the epoch")
+            ->type_name("T")
+            ->transform(time);
         command.add_option("--to", to, "Only records with timestamp < T")->type_name("T")->transform(time);
         command.add_option("--limit", limit, "Stop after N records")
             ->type_name("N")

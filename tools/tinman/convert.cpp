@@ -69,7 +69,7 @@ struct Copied {
 };
 
 /// Copies tinman channel `name` to a .blog file, if its codec has a Python equivalent.
-std::optional<Copied> to_python(const std::string& name, OpenMode mode) {
+[[nodiscard]] std::optional<Copied> to_python(const std::string& name, OpenMode mode) {
     const ObLogReader reader{options.src};
     const auto codec = reader.codec(name);
     if (codec.name != "ndarray") {
@@ -94,7 +94,7 @@ std::optional<Copied> to_python(const std::string& name, OpenMode mode) {
 }
 
 /// Copies .blog channel `name` to a tinman channel.
-Copied to_tinman(const std::string& name, OpenMode mode) {
+[[nodiscard]] Copied to_tinman(const std::string& name, OpenMode mode) {
     const python::BlogReader reader{options.src};
     std::optional<std::string> dtype;
     bool same = true;

@@ -44,7 +44,7 @@ void declare(CLI::App& command) {
 /// xtensor's npy support cannot write it: `xt::dump_npy` takes the whole array as
 /// an expression of a C++ element type, while this file is written record by record
 /// from dtypes known only at run time (any byte order, datetimes, byte strings).
-std::string npy_header(std::string_view dtype, const std::vector<std::size_t>& shape) {
+[[nodiscard]] std::string npy_header(std::string_view dtype, const std::vector<std::size_t>& shape) {
     std::string dict = "{'descr': '" + std::string(dtype) + "', 'fortran_order': False, 'shape': (";
     for (std::size_t i = 0; i < shape.size(); ++i) dict += (i ? ", " : "") + std::to_string(shape[i]);
     dict += shape.size() == 1 ? ",), }" : "), }";

@@ -45,7 +45,12 @@ struct Summary {
     std::optional<std::int64_t> first{}, last{};
     std::string status = "clean", problem{};
 
-    [[nodiscard]] double duration_s() const { return first ? static_cast<double>(*last - *first) / 1e9 : 0.0; }
+    [[nodiscard]] double duration_s() const {
+        if (!first) return 0.0;
+        // Exact when the int64 difference fits, which it does unless the signs differ.
+        if ((*first < 0) == (*last < 0)) return static_cast<double>(*last - *first) / 1e9;
+        return (static_cast<double>(*last) - static_cast<double>(*first)) / 1e9;
+    }
     [[nodiscard]] std::optional<double> rate() const {
         if (records < 2 || duration_s() <= 0) return std::nullopt;
         return static_cast<double>(records - 1) / duration_s();
@@ -94,7 +99,7 @@ void observe_all(Summary& s, Records&& records, bool count) {
     if (count && !records.status().clean()) s.damaged(records.status());
 }
 
-Summary summarize(const ObLogReader& reader, const ChannelInfo& info) {
+[[nodiscard]] Summary summarize(const ObLogReader& reader, const ChannelInfo& info) {
     Summary s{.name = info.name, .format = "tinman"};
     if (!info.error.empty()) {
         s.status = "unreadable";
@@ -122,7 +127,7 @@ Summary summarize(const ObLogReader& reader, const ChannelInfo& info) {
     return s;
 }
 
-Summary summarize(const python::BlogReader& reader, const std::string& name) {
+[[nodiscard]] Summary summarize(const python::BlogReader& reader, const std::string& name) {
     Summary s{.name = name, .format = "python"};
     try {
         std::error_code ec;
@@ -142,7 +147,7 @@ Summary summarize(const python::BlogReader& reader, const std::string& name) {
     return s;
 }
 
-nlohmann::ordered_json to_json(const Summary& s) {
+[[nodiscard]] nlohmann::ordered_json to_json(const Summary& s) {
     auto time_text = [](const std::optional<std::int64_t>& t) {
         return t ? nlohmann::ordered_json(iso_time(*t)) : nlohmann::ordered_json(nullptr);
     };

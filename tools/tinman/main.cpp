@@ -64,14 +64,14 @@ void reject_extras(const CLI::App& app) {
 }
 
 /// "tinman cat: <what>" and where to find help, for command-line errors.
-std::string failure_message(const CLI::App* app, const CLI::Error& e) {
+[[nodiscard]] std::string failure_message(const CLI::App* app, const CLI::Error& e) {
     const auto chosen = app->get_subcommands();
     const std::string command = chosen.empty() ? "tinman" : "tinman " + chosen.front()->get_name();
     return command + ": " + e.what() + "\nRun '" + command + " --help' for usage.\n";
 }
 
 /// Prints what went wrong and returns the exit status for the exception in flight, by its type.
-int report_error(const CLI::App& app) {
+[[nodiscard]] int report_error(const CLI::App& app) {
     try {
         throw;
     } catch (const CLI::ParseError& e) {
@@ -95,7 +95,7 @@ int report_error(const CLI::App& app) {
     }
 }
 
-int run(int argc, const char* const* argv) {
+[[nodiscard]] int run(int argc, const char* const* argv) {
     CLI::App app{"Look at, check, repair and convert tinman logs. A log is a directory of channel files:\n"
                  "<channel>.tinman (this library) or <channel>.blog (Python tinman).\n",
                  "tinman"};
@@ -103,9 +103,7 @@ int run(int argc, const char* const* argv) {
     app.failure_message(failure_message);
     app.footer("Run 'tinman <command> --help' for details.\n\n"
                "exit status: 0 ok; 1 damaged tails found (recover cuts them); 2 usage error;\n"
-               "3 no such log directory; 4 unknown channel; 5 corrupt file; 6 other failure.\n"
-               "Times (T) are ISO-8601 UTC (\"2026-11-25T22:00:00.5Z\", \"2026-11-25\") or integers\n"
-               "(ns since the epoch).");
+               "3 no such log directory; 4 unknown channel; 5 corrupt file; 6 other failure.");
     app.allow_extras();
     for (const Command* command : commands) {
         CLI::App* sub = app.add_subcommand(std::string(command->name), std::string(command->summary));

@@ -28,7 +28,7 @@ void declare(CLI::App& command) {
 }
 
 /// Recovers one .tinman channel, reports what was done and returns the exit status it calls for.
-int recover(const std::string& name) {
+[[nodiscard]] int recover(const std::string& name) {
     const Recovery r = recover_channel(options.dir, name);
     switch (r.action) {
     case Recovery::Action::none:

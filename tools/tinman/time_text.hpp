@@ -16,7 +16,13 @@ namespace tinman::cli {
 /// `ns` as ISO-8601 UTC with nanoseconds: "2026-11-25T22:00:00.123456789Z".
 [[nodiscard]] inline std::string iso_time(std::int64_t ns) {
     using namespace std::chrono;
-    const sys_time<nanoseconds> t{nanoseconds{ns}};
+    // Split into whole seconds first: days in ns overflow int64 near its ends (1677 and 2262).
+    std::int64_t whole = ns / 1'000'000'000, fraction = ns % 1'000'000'000;
+    if (fraction < 0) {
+        fraction += 1'000'000'000;
+        --whole;
+    }
+    const sys_seconds t{seconds{whole}};
     const auto day = floor<days>(t);
     const year_month_day date{day};
     const hh_mm_ss time{t - day};
@@ -24,7 +30,7 @@ namespace tinman::cli {
     std::snprintf(text, sizeof text, "%04d-%02u-%02uT%02d:%02d:%02d.%09lldZ", static_cast<int>(date.year()),
                   static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()),
                   static_cast<int>(time.hours().count()), static_cast<int>(time.minutes().count()),
-                  static_cast<int>(time.seconds().count()), static_cast<long long>(time.subseconds().count()));
+                  static_cast<int>(time.seconds().count()), static_cast<long long>(fraction));
     return text;
 }
 
@@ -85,9 +91,11 @@ namespace tinman::cli {
 
     const std::int64_t seconds =
         (sys_days{date}.time_since_epoch() + hours{h} + minutes{mi} + std::chrono::seconds{s}).count();
-    constexpr std::int64_t limit = std::numeric_limits<std::int64_t>::max() / 1'000'000'000 - 1;
-    if (seconds > limit || seconds < -limit) return std::nullopt;  // after 2262 or before 1677
-    return seconds * 1'000'000'000 + fraction;
+    constexpr std::int64_t giga = 1'000'000'000;
+    using limits = std::numeric_limits<std::int64_t>;
+    if (seconds > (limits::max() - fraction) / giga || seconds < limits::min() / giga)
+        return std::nullopt;  // after 2262 or before 1677
+    return seconds * giga + fraction;
 }
 
 }  // namespace tinman::cli

@@ -59,7 +59,7 @@ private:
 };
 
 /// The damage report of `channel`; throws `format_error` when its header is unreadable.
-DamageReport check(const ChannelRef& channel) {
+[[nodiscard]] DamageReport check(const ChannelRef& channel) {
     if (channel.format == Format::python) return python::BlogReader{options.dir}.damage_report(channel.name);
     std::error_code ec;
     const auto size = std::filesystem::file_size(channel_path(options.dir, channel.name), ec);
