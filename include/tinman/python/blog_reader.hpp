@@ -31,6 +31,7 @@
 #include "../codecs/array_view.hpp"
 #include "../detail/posix.hpp"
 #include "../framing/channel_files.hpp"
+#include "../framing/damage_report.hpp"
 #include "../io/mapped_segment.hpp"
 #include "blog_format.hpp"
 #include "blog_scanner.hpp"
@@ -238,6 +239,24 @@ public:
                                      ", which this library cannot decode (it reads tinman.codecs.numpy.NumpyArrayCodec)");
         return BlogChannel<V>(std::string(name), std::move(o.segment), std::move(o.scanner), std::move(o.codec),
                               options);
+    }
+
+    /// Checks the framing of every record of channel `name`: `.blog` files have no
+    /// checksums, and no marks to find the next record by, so the report holds at
+    /// most one damaged region, which runs to the end of the file. `records` counts
+    /// data records (not the codec record). Throws `format_error` if the channel has
+    /// no intact codec record or it is not a pickled class, `channel_not_found` if
+    /// the channel does not exist.
+    [[nodiscard]] DamageReport damage_report(std::string_view name) const {
+        auto o = open(name);
+        while (o.scanner.next()) {
+        }
+        const ScanStatus& status = o.scanner.status();
+        DamageReport report;
+        report.file_bytes = o.segment->size();
+        report.records = status.records - 1;  // open() read the codec record
+        if (!status.clean()) report.damage.push_back({status.intact_end, report.file_bytes, status.stop, status.reason});
+        return report;
     }
 
 private:

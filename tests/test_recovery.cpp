@@ -1,0 +1,158 @@
+// Damage reports and recovery (channel/recovery.hpp, framing/damage_report.hpp,
+// BlogReader::damage_report): what `tinman verify` and `tinman recover` rely on.
+#include <doctest/doctest.h>
+
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <vector>
+
+#include <tinman.hpp>
+#include <tinman/python/blog.hpp>
+
+#include "test_support.hpp"
+
+using namespace tinman;
+using test::TempDir;
+
+namespace {
+
+/// Writes channel "ch" of `n` records and returns each record's file offset.
+std::vector<std::uint64_t> write_channel(const std::filesystem::path& dir, int n) {
+    {
+        ObLogWriter log{dir};
+        auto w = log.get_writer("ch", NdArrayCodec<double>{});
+        for (int i = 0; i < n; ++i) w(i, xt::xarray<double>{i * 1.0, i + 0.5});
+        log.close();
+    }
+    std::vector<std::uint64_t> offsets;
+    auto records = ObLogReader{dir}.read_channel<NdArrayCodec<double>>("ch");
+    for (auto it = records.begin(); it != records.end(); ++it) offsets.push_back(it.record().offset);
+    return offsets;
+}
+
+}  // namespace
+
+TEST_CASE("ObLogReader::damage_report") {
+    TempDir dir;
+    const auto offsets = write_channel(dir.path(), 5);
+    const auto path = dir / "ch.tinman";
+    auto bytes = test::read_file(path);
+
+    SUBCASE("a clean channel") {
+        std::uint64_t last = 0;
+        const auto report = ObLogReader{dir.path()}.damage_report("ch", [&](std::uint64_t at) { last = at; });
+        CHECK(report.clean());
+        CHECK_FALSE(report.tail_only());
+        CHECK(report.records == 5);
+        CHECK(report.file_bytes == bytes.size());
+        CHECK(last == bytes.size());  // progress reaches the end
+    }
+    SUBCASE("damage in the middle and a torn tail are separate regions") {
+        bytes[offsets[1] + 3] ^= std::byte{0x10};  // record 1's header
+        test::write_file(path, std::span(bytes).first(bytes.size() - 4));
+        const auto report = ObLogReader{dir.path()}.damage_report("ch");
+        REQUIRE(report.damage.size() == 2);
+        CHECK(report.records == 3);  // 0, 2, 3
+        CHECK(report.damage[0].kind == ScanStop::corrupt);
+        CHECK(report.damage[0].offset == offsets[1]);
+        CHECK(report.damage[0].end == offsets[2]);
+        CHECK(report.damage[1].kind == ScanStop::torn);
+        CHECK(report.damage[1].offset == offsets[4]);
+        CHECK(report.damage[1].end == bytes.size() - 4);
+        CHECK_FALSE(report.tail_only());
+    }
+    SUBCASE("an unreadable header is a format_error") {
+        bytes[0] ^= std::byte{1};
+        test::write_file(path, bytes);
+        CHECK_THROWS_AS((void)ObLogReader{dir.path()}.damage_report("ch"), format_error);
+    }
+}
+
+TEST_CASE("recover_channel") {
+    TempDir dir;
+    const auto offsets = write_channel(dir.path(), 4);
+    const auto path = dir / "ch.tinman";
+    const auto bytes = test::read_file(path);
+
+    SUBCASE("a clean, fully indexed channel is left alone") {
+        const Recovery r = recover_channel(dir.path(), "ch");
+        CHECK(r.action == Recovery::Action::none);
+        CHECK(r.records_kept == 4);
+        CHECK(test::read_file(path) == bytes);
+    }
+    SUBCASE("a missing time index is rebuilt, records untouched") {
+        std::filesystem::remove(index_path_for(path));
+        const Recovery r = recover_channel(dir.path(), "ch");
+        CHECK(r.action == Recovery::Action::index_rebuilt);
+        CHECK(r.indexed_before == 0);
+        CHECK(r.records_kept == 4);
+        CHECK(ObLogReader{dir.path()}.info("ch").indexed_records == 4);
+        CHECK(test::read_file(path) == bytes);
+    }
+    SUBCASE("a torn tail is cut at the last intact record") {
+        test::write_file(path, std::span(bytes).first(bytes.size() - 5));
+        const Recovery r = recover_channel(dir.path(), "ch");
+        CHECK(r.action == Recovery::Action::tail_cut);
+        CHECK(r.report.tail_only());
+        CHECK(r.cut_offset == offsets[3]);
+        CHECK(r.cut_bytes == bytes.size() - 5 - offsets[3]);
+        CHECK(r.records_kept == 3);
+        const auto kept = std::span(bytes).first(offsets[3]);
+        CHECK(test::read_file(path) == std::vector<std::byte>(kept.begin(), kept.end()));
+        CHECK(ObLogReader{dir.path()}.damage_report("ch").clean());
+    }
+    SUBCASE("damage followed by intact records is refused, the file untouched") {
+        auto damaged = bytes;
+        damaged[offsets[1] + 3] ^= std::byte{0x10};
+        test::write_file(path, damaged);
+        const Recovery r = recover_channel(dir.path(), "ch");
+        CHECK(r.action == Recovery::Action::refused);
+        CHECK(r.report.damage.size() == 1);
+        CHECK(test::read_file(path) == damaged);
+    }
+    SUBCASE("a channel locked by a writer is a channel_error, the file untouched") {
+        std::filesystem::remove(index_path_for(path));
+        const int writer = ::open(path.c_str(), O_RDONLY);  // as a writer in another process locks it
+        REQUIRE(writer >= 0);
+        REQUIRE(::flock(writer, LOCK_EX) == 0);
+        CHECK_THROWS_AS((void)recover_channel(dir.path(), "ch"), channel_error);
+        ::close(writer);
+        CHECK(test::read_file(path) == bytes);
+    }
+}
+
+TEST_CASE("BlogReader::damage_report") {
+    TempDir dir;
+    {
+        python::BlogWriter out{dir.path(), "py", OpenMode::create, 1};
+        for (int i = 0; i < 3; ++i) out.write(i, xt::xarray<float>{1.0f * static_cast<float>(i), 2.0f});
+        out.close();
+    }
+    const auto path = dir / "py.blog";
+    const auto bytes = test::read_file(path);
+    const python::BlogReader reader{dir.path()};
+
+    SUBCASE("a clean file counts data records only") {
+        const auto report = reader.damage_report("py");
+        CHECK(report.clean());
+        CHECK(report.records == 3);
+        CHECK(report.file_bytes == bytes.size());
+    }
+    SUBCASE("a torn tail is one region to the end of the file") {
+        test::write_file(path, std::span(bytes).first(bytes.size() - 3));
+        const auto report = reader.damage_report("py");
+        CHECK(report.records == 2);
+        REQUIRE(report.damage.size() == 1);
+        CHECK(report.damage[0].kind == ScanStop::torn);
+        CHECK(report.damage[0].end == bytes.size() - 3);
+        CHECK(report.tail_only());
+    }
+    SUBCASE("no codec record is a format_error, no file a channel_not_found") {
+        test::write_file(path, std::span(bytes).first(10));
+        CHECK_THROWS_AS((void)reader.damage_report("py"), format_error);
+        CHECK_THROWS_AS((void)reader.damage_report("nope"), channel_not_found);
+    }
+}

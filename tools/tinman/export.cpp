@@ -1,0 +1,153 @@
+// tinman export: the arrays of a channel stacked into one .npy file, timestamps in another.
+#include <cerrno>
+#include <cstdint>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "arguments.hpp"
+#include "command.hpp"
+#include "preview.hpp"
+#include "records.hpp"
+
+namespace tinman::cli {
+namespace {
+
+struct {
+    LogChannel channel;
+    std::filesystem::path out;
+    std::filesystem::path timestamps;
+    Selection selection;
+} options;
+
+void declare(CLI::App& command) {
+    options.channel.declare(command);
+    command.add_option("OUT", options.out, "The .npy file to write, of shape (records, *shape)")->required();
+    command.add_option("--timestamps", options.timestamps,
+                       "Where the timestamps go (int64 ns since the epoch; default: OUT.timestamps.npy)")
+        ->type_name("PATH");
+    options.selection.declare(command);
+    command.footer(
+        "The arrays must share one dtype and shape. They are copied from the mapped log to the file\n"
+        "record by record, never all held in memory.");
+}
+
+/// The header of a C-order .npy file (format 1.0): magic, version, length, and the
+/// dict padded with spaces so that the data starts at a multiple of 64 bytes.
+/// xtensor's npy support cannot write it: `xt::dump_npy` takes the whole array as
+/// an expression of a C++ element type, while this file is written record by record
+/// from dtypes known only at run time (any byte order, datetimes, byte strings).
+[[nodiscard]] std::string npy_header(std::string_view dtype, const std::vector<std::size_t>& shape) {
+    std::string dict = "{'descr': '" + std::string(dtype) + "', 'fortran_order': False, 'shape': (";
+    for (std::size_t i = 0; i < shape.size(); ++i) dict += (i ? ", " : "") + std::to_string(shape[i]);
+    dict += shape.size() == 1 ? ",), }" : "), }";
+    constexpr std::size_t prefix = 10;  // magic (6), version (2), dict length (2)
+    dict.append((64 - (prefix + dict.size() + 1) % 64) % 64, ' ');
+    dict += '\n';
+    if (dict.size() > 0xFFFF) throw error("npy header too long");
+    std::string header = "\x93NUMPY\x01";
+    header += '\0';
+    header += static_cast<char>(dict.size() & 0xFF);
+    header += static_cast<char>(dict.size() >> 8);
+    return header + dict;
+}
+
+/// A file being written, removed unless `commit()` completes it.
+class OutputFile {
+public:
+    explicit OutputFile(std::filesystem::path path) : path_(std::move(path)), file_(std::fopen(path_.c_str(), "wb")) {
+        if (!file_) throw io_error({.path = path_}, "cannot create", errno);
+    }
+    OutputFile(const OutputFile&) = delete;
+    OutputFile& operator=(const OutputFile&) = delete;
+    ~OutputFile() {
+        if (!file_) return;
+        std::fclose(file_);
+        std::error_code ec;
+        std::filesystem::remove(path_, ec);
+    }
+
+    void write(std::span<const std::byte> bytes) {
+        if (!bytes.empty() && std::fwrite(bytes.data(), 1, bytes.size(), file_) != bytes.size())
+            throw io_error({.path = path_}, "cannot write", errno);
+    }
+    void write(std::string_view text) { write(std::as_bytes(std::span{text.data(), text.size()})); }
+    void commit() {
+        if (std::fclose(std::exchange(file_, nullptr)) != 0) throw io_error({.path = path_}, "cannot write", errno);
+    }
+
+private:
+    std::filesystem::path path_;
+    std::FILE* file_;
+};
+
+int run() {
+    const ChannelRef channel = options.channel.find();
+    const std::filesystem::path& dir = options.channel.dir;
+    std::filesystem::path timestamps = options.timestamps;
+    if (timestamps.empty()) timestamps = std::filesystem::path(options.out).replace_extension(".timestamps.npy");
+    const auto not_arrays = [&](std::int64_t, std::span<const std::byte>) {
+        throw codec_mismatch({.channel = channel.name},
+                             "stores codec " + ObLogReader{dir}.codec(channel.name).to_string() + ", not arrays");
+    };
+
+    // Pass 1: count the records and check that they stack.
+    std::uint64_t count = 0;
+    std::string dtype;
+    shape_type shape;
+    const auto status = for_each_record(
+        dir, channel, options.selection,
+        [&](std::int64_t, const AnyArray& a) {
+            if (count == 0) {
+                dtype = a.dtype();
+                shape = a.shape();
+            } else if (a.dtype() != dtype || a.shape() != shape) {
+                throw codec_mismatch({.channel = channel.name, .record = count},
+                                     std::string(a.dtype()) + " " + shape_text(a.shape()) + " differs from the first "
+                                         "record's " + dtype + " " + shape_text(shape) +
+                                         ": only same-shape arrays stack (select records with --from/--to)");
+            }
+            ++count;
+        },
+        not_arrays);
+    if (count == 0) throw error({.channel = channel.name}, "no records selected");
+
+    // Pass 2: the header, then each record's bytes from the mapping to the file.
+    std::vector<std::size_t> dims{static_cast<std::size_t>(count)};
+    dims.insert(dims.end(), shape.begin(), shape.end());
+    OutputFile data(options.out), times(timestamps);
+    data.write(npy_header(dtype, dims));
+    times.write(npy_header("<i8", {static_cast<std::size_t>(count)}));
+    Selection again = options.selection;
+    again.limit = count;  // a writer may have appended since pass 1
+    std::uint64_t written = 0;
+    (void)for_each_record(
+        dir, channel, again,
+        [&](std::int64_t t, const AnyArray& a) {
+            data.write(a.bytes());
+            unsigned char le[8];
+            for (int i = 0; i < 8; ++i) le[i] = static_cast<unsigned char>(static_cast<std::uint64_t>(t) >> (8 * i));
+            times.write(std::as_bytes(std::span{le}));
+            ++written;
+        },
+        not_arrays);
+    if (written != count) throw error({.channel = channel.name}, "the channel changed while it was exported");
+    data.commit();
+    times.commit();
+    std::cout << "exported " << count << " records of " << dtype << " " << shape_text(shape) << " to "
+              << options.out.string() << " (timestamps: " << timestamps.string() << ")\n";
+    return damage_status("export", channel.name, status) == exit_corrupt ? exit_corrupt : exit_ok;
+}
+
+}  // namespace
+
+const Command export_command{"export", "Stack same-shape arrays into one .npy, timestamps beside it", declare, run};
+
+}  // namespace tinman::cli

@@ -1,0 +1,94 @@
+#pragma once
+/// @file
+/// How `tinman` shows results: aligned tables, JSON, sizes, damage reports and errors.
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <cstdio>
+#include <iostream>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+#include <tinman/error.hpp>
+#include <tinman/framing/damage_report.hpp>
+
+namespace tinman::cli {
+
+/// A table column: its title, and whether its cells are right-aligned (numbers).
+struct Column {
+    std::string title;
+    bool numeric = false;
+};
+
+/// Prints `rows` under `columns`, each column as wide as its widest cell; the
+/// header is bold when stdout is a terminal.
+inline void print_table(const std::vector<Column>& columns, const std::vector<std::vector<std::string>>& rows) {
+    std::vector<std::size_t> width(columns.size());
+    for (std::size_t c = 0; c < columns.size(); ++c) width[c] = columns[c].title.size();
+    for (const auto& row : rows)
+        for (std::size_t c = 0; c < row.size(); ++c) width[c] = std::max(width[c], row[c].size());
+    auto print_row = [&](auto&& cell, const char* before, const char* after) {
+        std::string line;
+        for (std::size_t c = 0; c < columns.size(); ++c) {
+            const std::string& text = cell(c);
+            const std::string pad(width[c] - text.size(), ' ');
+            line += (c ? "  " : "") + (columns[c].numeric ? pad + text : text + pad);
+        }
+        line.erase(line.find_last_not_of(' ') + 1);
+        std::cout << before << line << after << '\n';
+    };
+    const bool terminal = ::isatty(STDOUT_FILENO) != 0;
+    print_row([&](std::size_t c) -> const std::string& { return columns[c].title; }, terminal ? "\033[1m" : "",
+              terminal ? "\033[0m" : "");
+    for (const auto& row : rows) print_row([&](std::size_t c) -> const std::string& { return row[c]; }, "", "");
+}
+
+/// `value` as JSON, or null when there is none.
+template <class T>
+[[nodiscard]] nlohmann::ordered_json json_or_null(const std::optional<T>& value) {
+    return value ? nlohmann::ordered_json(*value) : nlohmann::ordered_json(nullptr);
+}
+
+/// Prints `doc` for scripts: keys in the order they were added, two-space indents.
+inline void print_json(const nlohmann::ordered_json& doc) { std::cout << doc.dump(2) << '\n'; }
+
+/// A size for people: "812 B", "3.4 MiB".
+[[nodiscard]] inline std::string human_bytes(std::uint64_t n) {
+    static constexpr const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+    double v = static_cast<double>(n);
+    std::size_t u = 0;
+    for (; v >= 1024 && u + 1 < std::size(units); ++u) v /= 1024;
+    char text[32];
+    std::snprintf(text, sizeof text, u == 0 ? "%.0f %s" : "%.1f %s", v, units[u]);
+    return text;
+}
+
+/// What went wrong and where, without the file path: for lines that already name the channel's file.
+[[nodiscard]] inline std::string without_path(const error& e) {
+    ErrorContext where = e.context();
+    where.path.clear();
+    const std::string place = where.describe();
+    return place.empty() ? e.reason() : place + ": " + e.reason();
+}
+
+/// Prints `label: N intact records` and one line per damaged region of `report`.
+inline void print_damage_report(const std::string& label, const DamageReport& report) {
+    std::cout << label << ": " << report.records << " intact records";
+    if (report.clean()) {
+        std::cout << ", clean\n";
+        return;
+    }
+    std::cout << '\n';
+    for (const auto& d : report.damage) {
+        const bool tail = d.end == report.file_bytes;
+        std::cout << "  " << (d.kind == ScanStop::torn ? "torn" : "corrupt") << (tail ? " tail: " : " record: ")
+                  << d.reason << "; " << (d.end - d.offset) << " damaged bytes [" << d.offset << ", " << d.end << ")"
+                  << (tail ? " to the end of the file" : ", intact records follow") << '\n';
+    }
+}
+
+}  // namespace tinman::cli
