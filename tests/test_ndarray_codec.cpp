@@ -1,6 +1,8 @@
 #include <doctest/doctest.h>
 
+#include <array>
 #include <complex>
+#include <span>
 #include <cstring>
 #include <vector>
 
@@ -15,6 +17,21 @@
 
 using namespace tinman;
 using test::TempDir;
+
+// What NdArrayCodec writes, checked at compile time.
+static_assert(CodecFor<NdArrayCodec<double>, xt::xarray<double>>);
+static_assert(CodecFor<NdArrayCodec<double>, double>);
+static_assert(!CodecFor<NdArrayCodec<double>, xt::xarray<float>>);
+static_assert(!CodecFor<NdArrayCodec<double>, float>);
+static_assert(Codec<NdArrayCodec<float, 2>>);
+static_assert(!CodecFor<NdArrayCodec<double, 1>, double>);
+static_assert(CodecFor<NdArrayCodec<double>, std::vector<double>>);
+static_assert(CodecFor<NdArrayCodec<double, 1>, std::span<const double>>);
+static_assert(CodecFor<NdArrayCodec<double>, std::array<double, 3>>);
+static_assert(!CodecFor<NdArrayCodec<double>, std::vector<float>>);
+static_assert(!CodecFor<NdArrayCodec<double, 2>, std::vector<double>>);
+static_assert(!CodecFor<NdArrayCodec<double>, std::vector<bool>>);
+static_assert(CodecFor<NdArrayCodec<double>, std::span<double>>);
 
 namespace {
 

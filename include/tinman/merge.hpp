@@ -14,7 +14,6 @@
 #include <cstdint>
 #include <iterator>
 #include <memory>
-#include <ranges>
 #include <tuple>
 #include <type_traits>
 #include <utility>
@@ -184,7 +183,7 @@ struct TupleSources {
     }
 
     std::tuple<Rs...> ranges;
-    std::tuple<std::ranges::iterator_t<Rs>...> its;
+    std::tuple<iterator_of<Rs>...> its;
 
 private:
     template <std::size_t... I>
@@ -244,7 +243,7 @@ struct VectorSources {
     }
 
     std::vector<R> ranges;
-    std::vector<std::ranges::iterator_t<R>> its;
+    std::vector<iterator_of<R>> its;
 };
 
 }  // namespace detail
@@ -257,7 +256,7 @@ struct VectorSources {
 /// stable. A channel whose clock stepped back is not reordered: its records
 /// still come in file order, merged with the others by their timestamps.
 /// `channels()` gives the merged ranges as a tuple.
-template <std::ranges::input_range... Rs>
+template <detail::input_range... Rs>
     requires(sizeof...(Rs) > 0)
 class Merge : public detail::MergeRange<detail::TupleSources<Rs...>> {
 public:
@@ -271,7 +270,7 @@ public:
 /// merged in timestamp order: an input range of `MergedRecord<V>`, `channel`
 /// being the position in `sources`. Same order and stability as `Merge`.
 /// `channels()` gives the merged ranges as a vector.
-template <std::ranges::input_range R>
+template <detail::input_range R>
 class MergeAll : public detail::MergeRange<detail::VectorSources<R>> {
 public:
     explicit MergeAll(std::vector<R> sources) : detail::MergeRange<detail::VectorSources<R>>(std::move(sources)) {}
@@ -279,14 +278,14 @@ public:
 
 /// Merges record ranges (e.g. `Channel`s, also time ranges of them) of any
 /// codecs in timestamp order; the ranges are moved into the result.
-template <std::ranges::input_range... Rs>
+template <detail::input_range... Rs>
     requires(sizeof...(Rs) > 0)
 [[nodiscard]] Merge<std::remove_cvref_t<Rs>...> merge(Rs&&... sources) {
     return Merge<std::remove_cvref_t<Rs>...>(std::forward<Rs>(sources)...);
 }
 
 /// Merges any number of record ranges of one type in timestamp order.
-template <std::ranges::input_range R>
+template <detail::input_range R>
 [[nodiscard]] MergeAll<R> merge(std::vector<R> sources) {
     return MergeAll<R>(std::move(sources));
 }

@@ -9,13 +9,13 @@
 ///                                 reader.read_channel<tinman::BytesCodec>("events"));
 ///     tinman::replay(merged, [&](auto&& r) { publish(r.channel, r.value); }, {.speed = 2.0});
 
-#include <chrono>
+#include <time.h>
+
 #include <cmath>
 #include <concepts>
 #include <cstdint>
 #include <limits>
-#include <ranges>
-#include <thread>
+#include <iterator>
 #include <type_traits>
 #include <utility>
 
@@ -33,15 +33,18 @@ concept ReplayClock = requires(C& c, std::int64_t t) {
     c.sleep_until(t);
 };
 
-/// The default replay clock: `std::chrono::steady_clock`, sleeping the calling thread.
+/// The default replay clock: the monotonic clock (`std::chrono::steady_clock`'s),
+/// sleeping the calling thread. (`clock_nanosleep` rather than `<thread>`, whose
+/// header costs every user of tinman compile time.)
 struct SteadyReplayClock {
-    [[nodiscard]] std::int64_t now() const {
-        return std::chrono::duration_cast<std::chrono::nanoseconds>(
-                   std::chrono::steady_clock::now().time_since_epoch())
-            .count();
+    [[nodiscard]] std::int64_t now() const noexcept {
+        timespec ts{};
+        ::clock_gettime(CLOCK_MONOTONIC, &ts);
+        return std::int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
     }
-    void sleep_until(std::int64_t t) const {
-        std::this_thread::sleep_until(std::chrono::steady_clock::time_point(std::chrono::nanoseconds(t)));
+    void sleep_until(std::int64_t t) const noexcept {
+        const timespec ts{static_cast<time_t>(t / 1'000'000'000), static_cast<long>(t % 1'000'000'000)};
+        ::clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, nullptr);  // early on a signal: replay checks again
     }
 };
 static_assert(ReplayClock<SteadyReplayClock>);
@@ -70,7 +73,7 @@ struct ReplayResult {
 /// `start_offset`). Due times are absolute, so pacing does not drift however
 /// long `f` takes; a record due in the past (`f` was slow, or the log's clock
 /// stepped back) is delivered at once. `f` may return `bool`: false stops.
-template <std::ranges::input_range R, class F, class Clock = SteadyReplayClock>
+template <detail::input_range R, class F, class Clock = SteadyReplayClock>
     requires ReplayClock<std::remove_reference_t<Clock>>
 ReplayResult replay(R&& records, F&& f, const ReplayOptions& options = {}, Clock&& clock = {}) {
     if (!(options.speed >= 0)) throw usage_error("replay speed must be >= 0 (0 or infinity: as fast as possible)");
@@ -100,7 +103,7 @@ ReplayResult replay(R&& records, F&& f, const ReplayOptions& options = {}, Clock
             while (static_cast<std::int64_t>(clock.now()) < due) clock.sleep_until(due);
         }
         ++result.delivered;
-        if constexpr (std::is_convertible_v<std::invoke_result_t<F&, std::ranges::range_reference_t<R>>, bool>) {
+        if constexpr (std::is_convertible_v<std::invoke_result_t<F&, detail::reference_of<R>>, bool>) {
             if (!f(*it)) {
                 result.stopped = true;
                 return result;

@@ -22,7 +22,7 @@ namespace detail {
 
 inline constexpr std::uint32_t crc32c_poly = 0x82F63B78u;  // reflected Castagnoli polynomial
 
-constexpr std::array<std::array<std::uint32_t, 256>, 8> make_crc32c_tables() {
+inline std::array<std::array<std::uint32_t, 256>, 8> make_crc32c_tables() noexcept {
     std::array<std::array<std::uint32_t, 256>, 8> t{};
     for (std::uint32_t i = 0; i < 256; ++i) {
         std::uint32_t c = i;
@@ -34,11 +34,12 @@ constexpr std::array<std::array<std::uint32_t, 256>, 8> make_crc32c_tables() {
     return t;
 }
 
-inline constexpr auto crc32c_tables = make_crc32c_tables();
-
 /// Raw (not pre/post-inverted) CRC update, portable.
 inline std::uint32_t crc32c_update_sw(std::uint32_t c, const std::byte* p, std::size_t n) noexcept {
-    const auto& t = crc32c_tables;
+    // Built on first use rather than at compile time: constant-evaluating the 8 KiB of
+    // tables cost every translation unit that includes tinman a noticeable part of its build.
+    static const auto tables = make_crc32c_tables();
+    const auto& t = tables;
     while (n >= 8) {
         const std::uint64_t w = load_le<std::uint64_t>(p) ^ c;
         c = t[7][w & 0xFF] ^ t[6][(w >> 8) & 0xFF] ^ t[5][(w >> 16) & 0xFF] ^ t[4][(w >> 24) & 0xFF] ^
