@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "fuzz/fuzz_targets.hpp"
+#include "fuzz_targets.hpp"
 
 #ifndef TINMAN_FUZZ_CORPUS_DIR
 #error "TINMAN_FUZZ_CORPUS_DIR must name tests/fuzz/corpus"
