@@ -213,17 +213,7 @@ TEST_CASE("NdArrayCodec: misaligned or invalid payloads are errors, never views"
 }
 
 TEST_CASE("NdArrayCodec: hostile headers are refused without large allocations") {
-    auto payload = [](std::string dtype, std::vector<std::uint64_t> shape, std::size_t data_bytes,
-                      std::uint32_t dlen_override = 0, std::uint32_t ndim_override = 0) {
-        std::vector<std::byte> p(8 + dtype.size() + 8 * shape.size() + data_bytes);
-        detail::store_le<std::uint32_t>(p.data(), dlen_override ? dlen_override : static_cast<std::uint32_t>(dtype.size()));
-        std::memcpy(p.data() + 4, dtype.data(), dtype.size());
-        detail::store_le<std::uint32_t>(p.data() + 4 + dtype.size(),
-                                        ndim_override ? ndim_override : static_cast<std::uint32_t>(shape.size()));
-        for (std::size_t i = 0; i < shape.size(); ++i)
-            detail::store_le<std::uint64_t>(p.data() + 8 + dtype.size() + 8 * i, shape[i]);
-        return p;
-    };
+    using test::ndarray_payload;
     const NdArrayCodec<double> codec;
     auto refuses = [&](const std::vector<std::byte>& p, const char* why) {
         CAPTURE(why);
@@ -231,20 +221,20 @@ TEST_CASE("NdArrayCodec: hostile headers are refused without large allocations")
         CHECK_THROWS_WITH_AS((void)AnyArrayCodec{}.decode(p, nullptr), doctest::Contains(why), format_error);
     };
     refuses({}, "too short");
-    refuses(payload("<f8", {2}, 16, 0xFFFFFFFF), "dtype length");
-    refuses(payload("<f8", {2}, 16, 30), "too short");
-    refuses(payload("<f8", {2}, 16, 0, 5'000'000), "ndim 5000000");
-    refuses(payload("<f8", {2}, 16, 0, 40), "too short");
-    refuses(payload("<f8", {1ull << 62, 1ull << 62}, 0), "overflows");
+    refuses(ndarray_payload("<f8", {2}, 16, {.dtype_size = 0xFFFFFFFF}), "dtype length");
+    refuses(ndarray_payload("<f8", {2}, 16, {.dtype_size = 30}), "too short");
+    refuses(ndarray_payload("<f8", {2}, 16, {.ndim = 5'000'000}), "ndim 5000000");
+    refuses(ndarray_payload("<f8", {2}, 16, {.ndim = 40}), "too short");
+    refuses(ndarray_payload("<f8", {1ull << 62, 1ull << 62}, 0), "overflows");
     // Empty, yet the other dimensions overflow a signed stride (as numpy refuses too).
-    refuses(payload("<f8", {0, 1ull << 40, 1ull << 40}, 0), "overflows");
-    refuses(payload("<f8", {1ull << 63, 0}, 0), "overflows");
-    refuses(payload("<f8", {1ull << 61}, 8), "array data is 8 bytes");
-    refuses(payload("<f8", {3}, 16), "array data is 16 bytes");
-    CHECK_THROWS_AS((void)codec.decode(payload("<f4", {2}, 8), nullptr), codec_mismatch);
-    CHECK_THROWS_WITH_AS((void)AnyArrayCodec{}.decode(payload("<q9", {2}, 16), nullptr),
+    refuses(ndarray_payload("<f8", {0, 1ull << 40, 1ull << 40}, 0), "overflows");
+    refuses(ndarray_payload("<f8", {1ull << 63, 0}, 0), "overflows");
+    refuses(ndarray_payload("<f8", {1ull << 61}, 8), "array data is 8 bytes");
+    refuses(ndarray_payload("<f8", {3}, 16), "array data is 16 bytes");
+    CHECK_THROWS_AS((void)codec.decode(ndarray_payload("<f4", {2}, 8), nullptr), codec_mismatch);
+    CHECK_THROWS_WITH_AS((void)AnyArrayCodec{}.decode(ndarray_payload("<q9", {2}, 16), nullptr),
                          doctest::Contains("unknown or malformed dtype '<q9'"), format_error);
-    CHECK_THROWS_AS((void)AnyArrayCodec{}.decode(payload("|O", {2}, 16), nullptr), format_error);
+    CHECK_THROWS_AS((void)AnyArrayCodec{}.decode(ndarray_payload("|O", {2}, 16), nullptr), format_error);
 }
 
 TEST_CASE("NdArrayCodec: a fixed rank reads xtensor adaptors and checks the rank") {
