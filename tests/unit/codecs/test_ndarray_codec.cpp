@@ -1,7 +1,10 @@
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <array>
 #include <complex>
 #include <cstring>
+#include <span>
 #include <vector>
 
 #include <tinman.hpp>
@@ -269,3 +272,74 @@ TEST_CASE("NdArrayCodec: a fixed rank reads xtensor adaptors and checks the rank
         else CHECK_THROWS_AS(((void)a.as<float, 1>()), codec_mismatch);
     }
 }
+
+TEST_CASE_TEMPLATE("NdArrayCodec: std::vector, std::span and std::array are 1-d arrays written from their own memory",
+                   T, std::int16_t, std::uint64_t, float16, double, std::complex<float>) {
+    const std::vector<T> vec = [] {
+        std::vector<T> v(37);
+        for (std::size_t i = 0; i < v.size(); ++i) v[i] = value_at<T>(i);
+        return v;
+    }();
+    const std::array<T, 3> arr{value_at<T>(5), value_at<T>(6), value_at<T>(7)};
+    const std::span<const T> span = std::span(vec).subspan(4, 10);
+    const std::vector<T> empty;
+
+    SUBCASE("encoded like the same xtensor 1-d array, the body pointing at the container's elements") {
+        EncodeScratch scratch, reference_scratch;
+        auto check = [&](const auto& container) {
+            const auto n = std::ranges::size(container);
+            const auto p = NdArrayCodec<T>{}.encode(container, scratch);
+            const xt::xarray<T> same = xt::adapt(std::ranges::data(container), n, xt::no_ownership(),
+                                                 std::vector<std::size_t>{n});
+            const auto reference = NdArrayCodec<T>{}.encode(same, reference_scratch);
+            CHECK(std::ranges::equal(p.head, reference.head));
+            CHECK(std::ranges::equal(p.body, reference.body));
+            CHECK(p.body_alignment == reference.body_alignment);
+            CHECK(p.body.size() == n * sizeof(T));
+            if (n > 0) CHECK(p.body.data() == reinterpret_cast<const std::byte*>(std::ranges::data(container)));
+        };
+        check(vec);
+        check(arr);
+        check(span);
+        check(empty);
+        // A rank-1 codec takes them too.
+        const auto ranked = NdArrayCodec<T, 1>{}.encode(span, scratch);
+        CHECK(ranked.body.data() == reinterpret_cast<const std::byte*>(span.data()));
+    }
+    SUBCASE("written to a log and read back as 1-d views") {
+        TempDir dir;
+        {
+            ObLogWriter log{dir.path()};
+            auto write = log.get_writer("c", NdArrayCodec<T>{});
+            write(vec);
+            write(arr);
+            write(span);
+            write(empty);
+            auto ranked = log.get_writer("r", NdArrayCodec<T, 1>{});
+            ranked(std::span<const T>(arr));
+        }
+        ObLogReader reader{dir.path()};
+        std::vector<std::vector<T>> got;
+        for (auto&& [t, a] : reader.read_channel<NdArrayCodec<T>>("c")) {
+            CHECK(a.dimension() == 1);
+            CHECK(a.shape()[0] == a.size());
+            got.emplace_back(a.begin(), a.end());
+        }
+        REQUIRE(got.size() == 4);
+        auto same = [](const std::vector<T>& a, const auto& b) {
+            return a.size() == std::ranges::size(b) &&
+                   (a.empty() || std::memcmp(a.data(), std::ranges::data(b), a.size() * sizeof(T)) == 0);
+        };
+        CHECK(same(got[0], vec));
+        CHECK(same(got[1], arr));
+        CHECK(same(got[2], span));
+        CHECK(got[3].empty());
+        for (auto&& [t, a] : reader.read_channel<NdArrayCodec<T, 1>>("r"))
+            CHECK(same(std::vector<T>(a.begin(), a.end()), arr));
+    }
+}
+
+static_assert(!CodecFor<NdArrayCodec<bool>, std::vector<bool>>);  // packed bits: not contiguous bools
+static_assert(CodecFor<NdArrayCodec<bool>, std::array<bool, 4>>);
+static_assert(!CodecFor<NdArrayCodec<double, 0>, std::array<double, 1>>);  // 1-d only
+static_assert(!CodecFor<NdArrayCodec<std::int32_t>, std::span<const std::int64_t>>);

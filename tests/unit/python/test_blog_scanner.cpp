@@ -50,3 +50,60 @@ TEST_CASE("python blog: every truncation yields the complete records, then stops
         }
     }
 }
+
+TEST_CASE("BlogScanner: records from the codec record on, each with its offset, and where it stops") {
+    const test::BlogSample f{numpy_codec_pickle};
+    SUBCASE("a whole file: six records back to back, then a clean end") {
+        BlogScanner scanner(f.bytes);
+        std::uint64_t expected_offset = 0;
+        std::vector<std::int64_t> timestamps;
+        while (auto r = scanner.next()) {
+            CHECK(r->index == timestamps.size());
+            CHECK(r->offset == expected_offset);
+            std::uint64_t length = 0;
+            std::memcpy(&length, f.bytes.data() + r->offset + 8, 8);
+            CHECK(r->payload.size() == length);
+            CHECK(r->payload.data() == f.bytes.data() + r->offset + 16);
+            expected_offset += 16 + length;
+            timestamps.push_back(r->timestamp);
+        }
+        CHECK(timestamps == std::vector<std::int64_t>{1000, 2000, 2001, 2002, 2003, 2004});
+        CHECK(scanner.status().clean());
+        CHECK(scanner.status().records == 6);
+        CHECK(scanner.status().intact_end == f.bytes.size());
+        CHECK_FALSE(scanner.next());
+    }
+    SUBCASE("a cut header and cut data are torn, named with their offset") {
+        const auto first_end = 16 + numpy_codec_pickle.size();
+        BlogScanner in_header(std::span(f.bytes).first(first_end + 9));
+        CHECK(in_header.next());
+        CHECK_FALSE(in_header.next());
+        CHECK(in_header.status().stop == ScanStop::torn);
+        CHECK(in_header.status().intact_end == first_end);
+        CHECK(in_header.status().skipped_bytes == 9);
+        CHECK(in_header.status().reason ==
+              "truncated header (9 of 16 bytes) at offset " + std::to_string(first_end));
+        BlogScanner in_data(std::span(f.bytes).first(first_end + 20));
+        CHECK(in_data.next());
+        CHECK_FALSE(in_data.next());
+        CHECK(in_data.status().stop == ScanStop::torn);
+        CHECK(in_data.status().reason.starts_with("truncated data"));
+    }
+    SUBCASE("a timestamp above INT64_MAX is damage, not a negative time") {
+        std::vector<std::byte> file;
+        test::put_blog_record(file, 1, numpy_codec_pickle);
+        test::put_blog_record(file, std::uint64_t{1} << 63, test::as_bytes("x"));
+        BlogScanner scanner(file);
+        CHECK(scanner.next());
+        CHECK_FALSE(scanner.next());
+        CHECK(scanner.status().stop == ScanStop::corrupt);
+        CHECK(scanner.status().records == 1);
+        CHECK(scanner.status().reason.find("out of range") != std::string::npos);
+    }
+    SUBCASE("an empty file ends at once") {
+        BlogScanner scanner(std::span<const std::byte>{});
+        CHECK_FALSE(scanner.next());
+        CHECK(scanner.status().clean());
+        CHECK(scanner.status().records == 0);
+    }
+}
