@@ -60,7 +60,7 @@ static_assert(std::is_class_v<python::BlogReader>);   // python_blog_reader.hpp,
 static_assert(std::is_class_v<python::BlogWriter>);   // python_blog_writer.hpp
 
 TEST_CASE("compat: the 0.1 header paths bring in what they did") {
-    CHECK(crc32c(test::as_bytes("123456789")) == 0xE3069283u);          // crc32c.hpp
+    CHECK(crc32c(test::as_bytes("123456789")) == 0xE3069283u);           // crc32c.hpp
     CHECK(dtype_of<double> == "<f8");                                    // dtype.hpp
     CHECK(float16(1.0f).bits == 0x3C00);                                 // float16.hpp
     CHECK(channel_name_problem("imu").empty());                          // channel_name.hpp

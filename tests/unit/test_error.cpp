@@ -116,8 +116,8 @@ TEST_CASE("with_context: format and codec errors are rethrown as the same kind w
     const ErrorContext where{.channel = "imu", .path = "logs/imu.tinman", .record = 2, .offset = 320};
     SUBCASE("format_error: the caller's context replaces the decoder's, the prefix goes before the reason") {
         try {
-            (void)with_context(where, "cannot decode: ",
-                               []() -> int { throw format_error({.offset = 1}, "too short"); });
+            (void)with_context(where,
+                               "cannot decode: ", []() -> int { throw format_error({.offset = 1}, "too short"); });
             FAIL("nothing thrown");
         } catch (const codec_mismatch&) {
             FAIL("a format_error came back as a codec_mismatch");

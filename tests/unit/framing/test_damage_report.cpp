@@ -4,9 +4,9 @@
 #include <cstdint>
 #include <vector>
 
+#include <tinman/channel/record_writer.hpp>
 #include <tinman/framing/damage_report.hpp>
 #include <tinman/framing/file_header.hpp>
-#include <tinman/channel/record_writer.hpp>
 
 #include "test_support.hpp"
 

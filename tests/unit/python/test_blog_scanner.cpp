@@ -81,8 +81,7 @@ TEST_CASE("BlogScanner: records from the codec record on, each with its offset, 
         CHECK(in_header.status().stop == ScanStop::torn);
         CHECK(in_header.status().intact_end == first_end);
         CHECK(in_header.status().skipped_bytes == 9);
-        CHECK(in_header.status().reason ==
-              "truncated header (9 of 16 bytes) at offset " + std::to_string(first_end));
+        CHECK(in_header.status().reason == "truncated header (9 of 16 bytes) at offset " + std::to_string(first_end));
         BlogScanner in_data(std::span(f.bytes).first(first_end + 20));
         CHECK(in_data.next());
         CHECK_FALSE(in_data.next());
