@@ -3,8 +3,6 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 
-#include <csignal>
-
 #include <numeric>
 #include <random>
 
@@ -13,6 +11,7 @@
 #include "test_support.hpp"
 
 using namespace tinman;
+using test::FileSizeLimit;
 using test::TempDir;
 
 namespace {
@@ -298,31 +297,6 @@ TEST_CASE("RecordWriter: a head larger than the write buffer is written directly
     CHECK(equal(s.records[1].payload.first(head.size()), head));
     CHECK(equal(s.records[1].payload.subspan(head.size()), body));
 }
-
-namespace {
-/// Limits this process's file size (RLIMIT_FSIZE) for a scope; writes past it fail with EFBIG.
-class FileSizeLimit {
-public:
-    explicit FileSizeLimit(std::uint64_t bytes) {
-        ::getrlimit(RLIMIT_FSIZE, &saved_);
-        old_handler_ = std::signal(SIGXFSZ, SIG_IGN);
-        set(bytes);
-    }
-    void set(std::uint64_t bytes) {
-        rlimit r = saved_;
-        r.rlim_cur = static_cast<rlim_t>(bytes);
-        REQUIRE(::setrlimit(RLIMIT_FSIZE, &r) == 0);
-    }
-    ~FileSizeLimit() {
-        ::setrlimit(RLIMIT_FSIZE, &saved_);
-        std::signal(SIGXFSZ, old_handler_);
-    }
-
-private:
-    rlimit saved_{};
-    void (*old_handler_)(int) = nullptr;
-};
-}  // namespace
 
 TEST_CASE("RecordWriter: a failed write keeps the file a valid log and the writer usable") {
     TempDir dir;

@@ -489,7 +489,7 @@ TEST_CASE("TimeIndex: one reader shared by threads that seek, index and read ran
     CHECK(failures == 0);
 }
 
-TEST_CASE("TimeIndex: writers can leave the index out; readers then index by a scan") {
+TEST_CASE("TimeIndex: writers can leave the index out, and readers then index by a scan") {
     TempDir dir;
     write_log(dir.path(), "c", iota_ts(50));  // an index with 50 entries
     {

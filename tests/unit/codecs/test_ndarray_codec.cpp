@@ -1,9 +1,10 @@
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <array>
 #include <complex>
-#include <span>
 #include <cstring>
+#include <span>
 #include <vector>
 
 #include <tinman.hpp>
@@ -230,17 +231,7 @@ TEST_CASE("NdArrayCodec: misaligned or invalid payloads are errors, never views"
 }
 
 TEST_CASE("NdArrayCodec: hostile headers are refused without large allocations") {
-    auto payload = [](std::string dtype, std::vector<std::uint64_t> shape, std::size_t data_bytes,
-                      std::uint32_t dlen_override = 0, std::uint32_t ndim_override = 0) {
-        std::vector<std::byte> p(8 + dtype.size() + 8 * shape.size() + data_bytes);
-        detail::store_le<std::uint32_t>(p.data(), dlen_override ? dlen_override : static_cast<std::uint32_t>(dtype.size()));
-        std::memcpy(p.data() + 4, dtype.data(), dtype.size());
-        detail::store_le<std::uint32_t>(p.data() + 4 + dtype.size(),
-                                        ndim_override ? ndim_override : static_cast<std::uint32_t>(shape.size()));
-        for (std::size_t i = 0; i < shape.size(); ++i)
-            detail::store_le<std::uint64_t>(p.data() + 8 + dtype.size() + 8 * i, shape[i]);
-        return p;
-    };
+    using test::ndarray_payload;
     const NdArrayCodec<double> codec;
     auto refuses = [&](const std::vector<std::byte>& p, const char* why) {
         CAPTURE(why);
@@ -248,20 +239,20 @@ TEST_CASE("NdArrayCodec: hostile headers are refused without large allocations")
         CHECK_THROWS_WITH_AS((void)AnyArrayCodec{}.decode(p, nullptr), doctest::Contains(why), format_error);
     };
     refuses({}, "too short");
-    refuses(payload("<f8", {2}, 16, 0xFFFFFFFF), "dtype length");
-    refuses(payload("<f8", {2}, 16, 30), "too short");
-    refuses(payload("<f8", {2}, 16, 0, 5'000'000), "ndim 5000000");
-    refuses(payload("<f8", {2}, 16, 0, 40), "too short");
-    refuses(payload("<f8", {1ull << 62, 1ull << 62}, 0), "overflows");
+    refuses(ndarray_payload("<f8", {2}, 16, {.dtype_size = 0xFFFFFFFF}), "dtype length");
+    refuses(ndarray_payload("<f8", {2}, 16, {.dtype_size = 30}), "too short");
+    refuses(ndarray_payload("<f8", {2}, 16, {.ndim = 5'000'000}), "ndim 5000000");
+    refuses(ndarray_payload("<f8", {2}, 16, {.ndim = 40}), "too short");
+    refuses(ndarray_payload("<f8", {1ull << 62, 1ull << 62}, 0), "overflows");
     // Empty, yet the other dimensions overflow a signed stride (as numpy refuses too).
-    refuses(payload("<f8", {0, 1ull << 40, 1ull << 40}, 0), "overflows");
-    refuses(payload("<f8", {1ull << 63, 0}, 0), "overflows");
-    refuses(payload("<f8", {1ull << 61}, 8), "array data is 8 bytes");
-    refuses(payload("<f8", {3}, 16), "array data is 16 bytes");
-    CHECK_THROWS_AS((void)codec.decode(payload("<f4", {2}, 8), nullptr), codec_mismatch);
-    CHECK_THROWS_WITH_AS((void)AnyArrayCodec{}.decode(payload("<q9", {2}, 16), nullptr),
+    refuses(ndarray_payload("<f8", {0, 1ull << 40, 1ull << 40}, 0), "overflows");
+    refuses(ndarray_payload("<f8", {1ull << 63, 0}, 0), "overflows");
+    refuses(ndarray_payload("<f8", {1ull << 61}, 8), "array data is 8 bytes");
+    refuses(ndarray_payload("<f8", {3}, 16), "array data is 16 bytes");
+    CHECK_THROWS_AS((void)codec.decode(ndarray_payload("<f4", {2}, 8), nullptr), codec_mismatch);
+    CHECK_THROWS_WITH_AS((void)AnyArrayCodec{}.decode(ndarray_payload("<q9", {2}, 16), nullptr),
                          doctest::Contains("unknown or malformed dtype '<q9'"), format_error);
-    CHECK_THROWS_AS((void)AnyArrayCodec{}.decode(payload("|O", {2}, 16), nullptr), format_error);
+    CHECK_THROWS_AS((void)AnyArrayCodec{}.decode(ndarray_payload("|O", {2}, 16), nullptr), format_error);
 }
 
 TEST_CASE("NdArrayCodec: a fixed rank reads xtensor adaptors and checks the rank") {
@@ -296,3 +287,74 @@ TEST_CASE("NdArrayCodec: a fixed rank reads xtensor adaptors and checks the rank
         else CHECK_THROWS_AS(((void)a.as<float, 1>()), codec_mismatch);
     }
 }
+
+TEST_CASE_TEMPLATE("NdArrayCodec: std::vector, std::span and std::array are 1-d arrays written from their own memory",
+                   T, std::int16_t, std::uint64_t, float16, double, std::complex<float>) {
+    const std::vector<T> vec = [] {
+        std::vector<T> v(37);
+        for (std::size_t i = 0; i < v.size(); ++i) v[i] = value_at<T>(i);
+        return v;
+    }();
+    const std::array<T, 3> arr{value_at<T>(5), value_at<T>(6), value_at<T>(7)};
+    const std::span<const T> span = std::span(vec).subspan(4, 10);
+    const std::vector<T> empty;
+
+    SUBCASE("encoded like the same xtensor 1-d array, the body pointing at the container's elements") {
+        EncodeScratch scratch, reference_scratch;
+        auto check = [&](const auto& container) {
+            const auto n = std::ranges::size(container);
+            const auto p = NdArrayCodec<T>{}.encode(container, scratch);
+            const xt::xarray<T> same = xt::adapt(std::ranges::data(container), n, xt::no_ownership(),
+                                                 std::vector<std::size_t>{n});
+            const auto reference = NdArrayCodec<T>{}.encode(same, reference_scratch);
+            CHECK(std::ranges::equal(p.head, reference.head));
+            CHECK(std::ranges::equal(p.body, reference.body));
+            CHECK(p.body_alignment == reference.body_alignment);
+            CHECK(p.body.size() == n * sizeof(T));
+            if (n > 0) CHECK(p.body.data() == reinterpret_cast<const std::byte*>(std::ranges::data(container)));
+        };
+        check(vec);
+        check(arr);
+        check(span);
+        check(empty);
+        // A rank-1 codec takes them too.
+        const auto ranked = NdArrayCodec<T, 1>{}.encode(span, scratch);
+        CHECK(ranked.body.data() == reinterpret_cast<const std::byte*>(span.data()));
+    }
+    SUBCASE("written to a log and read back as 1-d views") {
+        TempDir dir;
+        {
+            ObLogWriter log{dir.path()};
+            auto write = log.get_writer("c", NdArrayCodec<T>{});
+            write(vec);
+            write(arr);
+            write(span);
+            write(empty);
+            auto ranked = log.get_writer("r", NdArrayCodec<T, 1>{});
+            ranked(std::span<const T>(arr));
+        }
+        ObLogReader reader{dir.path()};
+        std::vector<std::vector<T>> got;
+        for (auto&& [t, a] : reader.read_channel<NdArrayCodec<T>>("c")) {
+            CHECK(a.dimension() == 1);
+            CHECK(a.shape()[0] == a.size());
+            got.emplace_back(a.begin(), a.end());
+        }
+        REQUIRE(got.size() == 4);
+        auto same = [](const std::vector<T>& a, const auto& b) {
+            return a.size() == std::ranges::size(b) &&
+                   (a.empty() || std::memcmp(a.data(), std::ranges::data(b), a.size() * sizeof(T)) == 0);
+        };
+        CHECK(same(got[0], vec));
+        CHECK(same(got[1], arr));
+        CHECK(same(got[2], span));
+        CHECK(got[3].empty());
+        for (auto&& [t, a] : reader.read_channel<NdArrayCodec<T, 1>>("r"))
+            CHECK(same(std::vector<T>(a.begin(), a.end()), arr));
+    }
+}
+
+static_assert(!CodecFor<NdArrayCodec<bool>, std::vector<bool>>);  // packed bits: not contiguous bools
+static_assert(CodecFor<NdArrayCodec<bool>, std::array<bool, 4>>);
+static_assert(!CodecFor<NdArrayCodec<double, 0>, std::array<double, 1>>);  // 1-d only
+static_assert(!CodecFor<NdArrayCodec<std::int32_t>, std::span<const std::int64_t>>);

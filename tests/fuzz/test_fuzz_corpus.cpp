@@ -4,12 +4,11 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <string>
 #include <vector>
 
-#include "fuzz/fuzz_targets.hpp"
+#include "fuzz_targets.hpp"
+#include "test_support.hpp"
 
 #ifndef TINMAN_FUZZ_CORPUS_DIR
 #error "TINMAN_FUZZ_CORPUS_DIR must name tests/fuzz/corpus"
@@ -28,9 +27,7 @@ std::size_t replay(const std::string& name, Target target) {
     std::sort(files.begin(), files.end());
     for (const auto& file : files) {
         INFO("corpus file: ", file.string());
-        std::ifstream in(file, std::ios::binary);
-        REQUIRE(in);
-        const std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        const auto bytes = tinman::test::read_file(file);
         CHECK(target(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()) == 0);
     }
     return files.size();

@@ -251,23 +251,15 @@ TEST_CASE("crash safety: damage in large payloads is caught by strict reads and 
 
 TEST_CASE("crash safety: hostile records are clear errors naming channel, record and reason") {
     TempDir dir;
-    auto payload = [](std::string_view dtype, std::uint32_t ndim, std::vector<std::uint64_t> shape, std::size_t data) {
-        std::vector<std::byte> p(8 + dtype.size() + 8 * shape.size() + data);
-        detail::store_le<std::uint32_t>(p.data(), static_cast<std::uint32_t>(dtype.size()));
-        std::memcpy(p.data() + 4, dtype.data(), dtype.size());
-        detail::store_le<std::uint32_t>(p.data() + 4 + dtype.size(), ndim);
-        for (std::size_t i = 0; i < shape.size(); ++i)
-            detail::store_le<std::uint64_t>(p.data() + 8 + dtype.size() + 8 * i, shape[i]);
-        return p;
-    };
+    using test::ndarray_payload;
     const std::vector<std::pair<std::vector<std::byte>, std::string>> cases{
-        {payload("<f8", 1, {2}, 16), ""},
-        {payload("<f8", 3'000'000, {2}, 16), "ndim 3000000 exceeds"},
-        {payload("<f8", 2, {1ull << 40, 1ull << 40}, 16), "shape product overflows"},
-        {payload("<f8", 1, {1ull << 60}, 16), "array data is 16 bytes"},
-        {payload("<f8", 1, {3}, 16), "array data is 16 bytes"},
-        {payload("<zz", 1, {2}, 16), "unknown or malformed dtype '<zz'"},
-        {payload("|O", 1, {2}, 16), "unknown or malformed dtype '|O'"},
+        {ndarray_payload("<f8", {2}, 16), ""},
+        {ndarray_payload("<f8", {2}, 16, {.ndim = 3'000'000}), "ndim 3000000 exceeds"},
+        {ndarray_payload("<f8", {1ull << 40, 1ull << 40}, 16), "shape product overflows"},
+        {ndarray_payload("<f8", {1ull << 60}, 16), "array data is 16 bytes"},
+        {ndarray_payload("<f8", {3}, 16), "array data is 16 bytes"},
+        {ndarray_payload("<zz", {2}, 16), "unknown or malformed dtype '<zz'"},
+        {ndarray_payload("|O", {2}, 16), "unknown or malformed dtype '|O'"},
     };
     {
         RecordWriter w(dir.path(), "h", CodecDescriptor{"ndarray", {}});
