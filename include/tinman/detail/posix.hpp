@@ -115,14 +115,18 @@ struct WriteResult {
     int error = 0;
 };
 
-/// Writes `parts` back to back at file `offset` (`pwritev`), through short writes and EINTR.
+/// Writes `parts` (at most 8 non-empty ones, else `EINVAL` and nothing written) back to
+/// back at file `offset` (`pwritev`), through short writes and EINTR.
 [[nodiscard]] inline WriteResult write_all_at(int fd, std::uint64_t offset,
                                               std::span<const std::span<const std::byte>> parts) noexcept {
     constexpr std::size_t max_parts = 8;
     iovec iov[max_parts];
     std::size_t count = 0;
-    for (const auto& part : parts)
-        if (!part.empty() && count < max_parts) iov[count++] = {const_cast<std::byte*>(part.data()), part.size()};
+    for (const auto& part : parts) {
+        if (part.empty()) continue;
+        if (count == max_parts) return {0, EINVAL};  // nothing written rather than some parts silently dropped
+        iov[count++] = {const_cast<std::byte*>(part.data()), part.size()};
+    }
     WriteResult result;
     std::size_t first = 0;
     while (first < count) {
