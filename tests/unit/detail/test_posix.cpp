@@ -101,6 +101,14 @@ TEST_CASE("write_all_at: writes the parts back to back at the offset") {
         CHECK(r.written == 5);
         CHECK(text(test::read_file(path)) == "012abcde89");
     }
+    SUBCASE("more than 8 parts: refused, nothing written") {
+        const auto x = test::as_bytes("x");
+        const std::span<const std::byte> parts[] = {x, x, x, x, x, x, x, x, x};
+        const auto r = write_all_at(file.get(), 0, parts);
+        CHECK(r.error == EINVAL);
+        CHECK(r.written == 0);
+        CHECK(text(test::read_file(path)) == "0123456789");
+    }
     SUBCASE("past the end: the gap reads as zeros") {
         const auto r = write_all_at(file.get(), 12, test::as_bytes("xy"));
         CHECK(r.error == 0);
