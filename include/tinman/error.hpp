@@ -12,6 +12,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 #include <utility>
 
 namespace tinman {
@@ -108,17 +109,30 @@ public:
     using error::error;
 };
 
+namespace detail {
+/// `v()` when `v` is callable, else `v`: lets error context be built only when an error happens.
+template <class T>
+decltype(auto) evaluate_lazily(const T& v) {
+    if constexpr (std::is_invocable_v<const T&>) return v();
+    else return (v);
+}
+}  // namespace detail
+
 /// Returns `f()`; a `format_error` or `codec_mismatch` it throws is thrown again
 /// as the same kind with `context` in place of its own and `prefix` before its
-/// reason. Decoders report what is wrong; their callers know where.
-template <class F>
-decltype(auto) with_context(const ErrorContext& context, const std::string& prefix, F&& f) {
+/// reason. Decoders report what is wrong; their callers know where. `context`
+/// and `prefix` may be callables returning them, called only when `f` throws,
+/// so that a hot path builds no strings.
+template <class Context, class Prefix, class F>
+decltype(auto) with_context(const Context& context, const Prefix& prefix, F&& f) {
     try {
         return f();
     } catch (const codec_mismatch& e) {
-        throw codec_mismatch(context, prefix + e.reason());
+        throw codec_mismatch(ErrorContext(detail::evaluate_lazily(context)),
+                             std::string(detail::evaluate_lazily(prefix)) + e.reason());
     } catch (const format_error& e) {
-        throw format_error(context, prefix + e.reason());
+        throw format_error(ErrorContext(detail::evaluate_lazily(context)),
+                           std::string(detail::evaluate_lazily(prefix)) + e.reason());
     }
 }
 

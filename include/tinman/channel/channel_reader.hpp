@@ -115,7 +115,7 @@ private:
 
         void advance() {
             for (;;) {
-                current = past_range ? std::nullopt : detail::next_record(scanner, options.strict, opened.where());
+                current = past_range ? std::nullopt : detail::next_record(scanner, options.strict, [this] { return opened.where(); });
                 if (!current || !ranged) break;
                 running_max = std::max(running_max, current->timestamp);
                 if (running_max >= window.to) {  // no later record can be in the range

@@ -121,15 +121,17 @@ private:
               index(opened.segment, opened.header, index_path_for(opened.segment->path()), opt.verify_max_bytes) {}
 
         value_type decode(std::uint64_t i) {
-            // The index knows the file and record; add the channel.
-            const ErrorContext where{.channel = opened.name, .path = opened.segment->path(), .record = i};
+            // The index knows the file and record; add the channel (only on failure: no allocation per record).
+            const auto where = [&] {
+                return ErrorContext{.channel = opened.name, .path = opened.segment->path(), .record = i};
+            };
             RecordView r;
             try {
                 r = index.record(i);
             } catch (const usage_error& e) {
-                throw usage_error(where, e.reason());
+                throw usage_error(where(), e.reason());
             } catch (const format_error& e) {
-                throw format_error(where, e.reason());
+                throw format_error(where(), e.reason());
             }
             return detail::decode_record(codec, r, opened);
         }

@@ -68,17 +68,20 @@ template <Codec C>
 template <Codec C>
 [[nodiscard]] Record<typename C::value_type> decode_record(const C& codec, const RecordView& r,
                                                            const OpenedChannel& opened) {
-    return with_context(opened.where(r), "cannot decode with " + codec.descriptor().to_string() + ": ",
+    // The context is built only if decoding fails: nothing is allocated per record.
+    return with_context([&] { return opened.where(r); },
+                        [&] { return "cannot decode with " + codec.descriptor().to_string() + ": "; },
                         [&] { return Record<typename C::value_type>{r.timestamp, codec.decode(r.payload, opened.segment)}; });
 }
 
 /// The next record of `scanner` (a `RecordScanner` or a scanner of another
 /// framing); when the records end before the file does and `strict` is set,
-/// throws `format_error` saying why, with `where`.
-template <class Scanner>
-[[nodiscard]] std::optional<RecordView> next_record(Scanner& scanner, bool strict, const ErrorContext& where) {
+/// throws `format_error` saying why, with the context `where()` gives (made only
+/// then: no allocation per record).
+template <class Scanner, class Where>
+[[nodiscard]] std::optional<RecordView> next_record(Scanner& scanner, bool strict, const Where& where) {
     auto r = scanner.next();
-    if (!r && strict && !scanner.status().clean()) throw format_error(where, scanner.status().reason);
+    if (!r && strict && !scanner.status().clean()) throw format_error(where(), scanner.status().reason);
     return r;
 }
 

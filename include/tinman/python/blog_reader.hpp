@@ -148,14 +148,17 @@ private:
         State(std::string n, SegmentPtr s, BlogScanner sc, PickledClass c, BlogReadOptions o)
             : name(std::move(n)), segment(std::move(s)), scanner(std::move(sc)), codec(std::move(c)), options(o) {}
 
-        void advance() { current = tinman::detail::next_record(scanner, options.strict, where()); }
+        void advance() { current = tinman::detail::next_record(scanner, options.strict, [this] { return where(); }); }
 
         value_type decode_current() const {
             const RecordView& r = *current;
-            ErrorContext context = where();
-            context.record = r.index;
-            context.offset = r.offset;
-            return with_context(context, "cannot decode with " + codec.name + ": ",
+            const auto context = [&] {
+                ErrorContext c = where();
+                c.record = r.index;
+                c.offset = r.offset;
+                return c;
+            };
+            return with_context(context, [&] { return "cannot decode with " + codec.name + ": "; },
                                 [&] { return value_type{r.timestamp, decode(r.payload)}; });
         }
 
