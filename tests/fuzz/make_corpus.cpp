@@ -167,7 +167,7 @@ std::uint32_t padding_for(const Bytes& file, std::size_t head, std::size_t align
 
 /// Offsets of the records of a valid file, and the end of each.
 std::vector<std::pair<std::uint64_t, std::uint64_t>> records_of(const Bytes& file) {
-    const auto header = tinman::format::parse_file_header(file, "seed");
+    const auto header = tinman::format::parse_file_header(file);
     tinman::RecordScanner scanner(file, header.records_offset, SIZE_MAX);
     std::vector<std::pair<std::uint64_t, std::uint64_t>> out;
     while (auto r = scanner.next()) out.emplace_back(r->offset, scanner.status().intact_end);
