@@ -101,9 +101,18 @@ private:
             const SegmentPtr& seg = opened.segment;
             const std::uint64_t from = scanner.status().intact_end;
             const std::uint64_t size = detail::file_size(opened.file.get(), seg->path());
-            if (size > seg->offset() + seg->size()) {  // map from the page holding the first unread byte
-                const std::uint64_t base = from / MappedSegment::page_size() * MappedSegment::page_size();
-                opened.segment = MappedSegment::map(opened.file.get(), base, size - base, seg->path(), options.access);
+            if (size > seg->offset() + seg->size()) {
+                // The same mapping when it has room (pages already mapped stay mapped), else a
+                // new one from the page holding the first unread byte, with room to grow.
+                auto grown = seg->grown(size - seg->offset());
+                if (!grown) {
+                    const std::uint64_t base = from / MappedSegment::page_size() * MappedSegment::page_size();
+                    grown = MappedSegment::map(opened.file.get(), base, size - base, seg->path(), options.access,
+                                               detail::mapping_capacity_for(size - base));
+                }
+                opened.segment = std::move(grown);
+                populated_to = 0;
+                read_ahead_window = std::size_t{64} << 10;
             }
             // Rescan from the last intact record, also when nothing grew: a record being
             // written may have completed in place.
@@ -116,6 +125,7 @@ private:
         void advance() {
             for (;;) {
                 current = past_range ? std::nullopt : detail::next_record(scanner, options.strict, [this] { return opened.where(); });
+                if (current) read_ahead(*current);
                 if (!current || !ranged) break;
                 running_max = std::max(running_max, current->timestamp);
                 if (running_max >= window.to) {  // no later record can be in the range
@@ -127,11 +137,30 @@ private:
             }
         }
 
-        [[nodiscard]] value_type decode_current() const { return detail::decode_record(codec, *current, opened); }
+        /// Maps the next window of the file in one system call before the scan reaches
+        /// it, instead of faulting its pages in one by one; done while the scan reads
+        /// every byte anyway (records it verifies whole), or when asked to (`sequential`).
+        void read_ahead(const RecordView& r) {
+            const std::size_t end = static_cast<std::size_t>(scanner.status().intact_end - opened.segment->offset());
+            if (end + read_ahead_window / 2 <= populated_to) return;
+            if (r.payload.size() > options.verify_max_bytes && options.access != ReadAhead::sequential) return;
+            if (populated_to == 0) {  // the first window faults in as usual: one record costs no system call
+                populated_to = end + read_ahead_window;
+                return;
+            }
+            const std::size_t from = std::max(end, populated_to);
+            populated_to = end + read_ahead_window;
+            opened.segment->populate(from, populated_to);
+            // Small at first, so that the first records come quickly; then larger, fewer calls.
+            read_ahead_window = std::min(read_ahead_window * 2, max_read_ahead_window);
+        }
+
+        [[nodiscard]] value_type decode_current() const { return detail::decode_record(codec, decoder, *current, opened); }
         [[nodiscard]] ErrorContext where() const { return opened.where(); }
 
         OpenedChannel opened;
         C codec;
+        mutable detail::decoder_t<C> decoder;
         ReadOptions options;
         RecordScanner scanner;
         std::optional<RecordView> current;
@@ -140,6 +169,9 @@ private:
         TimeWindow window;
         std::int64_t running_max = std::numeric_limits<std::int64_t>::min();
         bool past_range = false;
+        std::size_t populated_to = 0;  // segment offset up to which pages were populated
+        std::size_t read_ahead_window = std::size_t{64} << 10;
+        static constexpr std::size_t max_read_ahead_window = std::size_t{4} << 20;
     };
 
     State& state() const {

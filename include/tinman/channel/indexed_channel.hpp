@@ -133,11 +133,12 @@ private:
             } catch (const format_error& e) {
                 throw format_error(where(), e.reason());
             }
-            return detail::decode_record(codec, r, opened);
+            return detail::decode_record(codec, decoder, r, opened);
         }
 
         OpenedChannel opened;
         C codec;
+        detail::decoder_t<C> decoder;
         TimeIndex index;
     };
 

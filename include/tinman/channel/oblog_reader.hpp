@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -29,12 +30,18 @@ namespace tinman {
 ///     for (auto&& [t, arr] : reader.read_channel<tinman::NdArrayCodec<double>>("sensor_data"))
 ///         std::cout << t << ": " << xt::mean(arr)() << '\n';
 ///
-/// Readers never modify files. The reader itself holds only the directory name,
-/// so it may be shared across threads; each channel reader is used by one thread at a time.
+/// Readers never modify files. The reader keeps one mapping per channel file and
+/// reuses it for every later read of that channel (grown as the file grows), so
+/// reading a channel again costs no new mapping or page faults; values keep their
+/// mapping alive on their own. The reader may be shared across threads; each
+/// channel reader is used by one thread at a time.
 class ObLogReader {
 public:
     /// Opens the log directory `dir`; throws `log_not_found` if it is not a directory.
-    explicit ObLogReader(std::filesystem::path dir) : dir_(std::move(dir)) { require_log_directory(dir_); }
+    explicit ObLogReader(std::filesystem::path dir)
+        : dir_(std::move(dir)), mappings_(std::make_shared<detail::MappingCache>()) {
+        require_log_directory(dir_);
+    }
 
     [[nodiscard]] const std::filesystem::path& directory() const noexcept { return dir_; }
 
@@ -51,13 +58,13 @@ public:
 
     /// The codec identity stored in channel `name`.
     [[nodiscard]] CodecDescriptor codec(std::string_view name) const {
-        return detail::open_channel(dir_, name).header.codec;
+        return open(name).header.codec;
     }
 
     /// Summary of channel `name`, read through its time index (see `ChannelInfo`).
     /// Records in the middle are not read: `verify()` checks them all.
     [[nodiscard]] ChannelInfo info(std::string_view name) const {
-        return detail::summarize_channel(detail::open_channel(dir_, name));
+        return detail::summarize_channel(open(name));
     }
 
     /// Summaries of every channel; a file that cannot be read as a channel gets
@@ -86,7 +93,7 @@ public:
     /// the first damage: how many records are intact and, if the file does not
     /// end cleanly, where and why they end.
     [[nodiscard]] ScanStatus verify(std::string_view name) const {
-        auto opened = detail::open_channel(dir_, name, ReadAhead::sequential);
+        auto opened = open(name, ReadAhead::sequential);
         RecordScanner scanner(opened.segment->bytes(), opened.header.records_offset, SIZE_MAX);
         while (scanner.next()) {
         }
@@ -97,7 +104,7 @@ public:
     /// also past the first (see `find_damage`); `progress(offset)` is called as it advances.
     template <class Progress>
     [[nodiscard]] DamageReport damage_report(std::string_view name, Progress&& progress) const {
-        auto opened = detail::open_channel(dir_, name, ReadAhead::sequential);
+        auto opened = open(name, ReadAhead::sequential);
         return find_damage(opened.segment->bytes(), opened.header.records_offset, progress);
     }
     [[nodiscard]] DamageReport damage_report(std::string_view name) const {
@@ -108,7 +115,7 @@ public:
     /// if the channel stores another codec or dtype, `channel_not_found` if it does not exist.
     template <Codec C>
     [[nodiscard]] ChannelReader<C> read_channel(std::string_view name, C codec = {}, ReadOptions options = {}) const {
-        auto opened = detail::open_channel(dir_, name, codec, options.access);
+        auto opened = detail::open_channel(dir_, name, codec, options.access, mappings_.get());
         return ChannelReader<C>(std::move(opened), std::move(codec), options);
     }
 
@@ -122,7 +129,7 @@ public:
     template <Codec C>
     [[nodiscard]] ChannelReader<C> read_channel(std::string_view name, std::int64_t from, std::int64_t to,
                                                 C codec = {}, ReadOptions options = {}) const {
-        auto opened = detail::open_channel(dir_, name, codec, options.access);
+        auto opened = detail::open_channel(dir_, name, codec, options.access, mappings_.get());
         TimeWindow window;
         window.from = from;
         window.to = to;
@@ -145,7 +152,7 @@ public:
     template <Codec C>
     [[nodiscard]] IndexedChannel<C> indexed_channel(std::string_view name, C codec = {},
                                                     ReadOptions options = {}) const {
-        auto opened = detail::open_channel(dir_, name, codec, options.access);
+        auto opened = detail::open_channel(dir_, name, codec, options.access, mappings_.get());
         return IndexedChannel<C>(std::move(opened), std::move(codec), options);
     }
 
@@ -157,7 +164,12 @@ public:
     }
 
 private:
+    [[nodiscard]] OpenedChannel open(std::string_view name, ReadAhead access = ReadAhead::normal) const {
+        return detail::open_channel(dir_, name, access, mappings_.get());
+    }
+
     std::filesystem::path dir_;
+    std::shared_ptr<detail::MappingCache> mappings_;  // shared by copies of the reader
 };
 
 }  // namespace tinman

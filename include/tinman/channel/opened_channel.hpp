@@ -18,6 +18,7 @@
 #include "../framing/file_header.hpp"
 #include "../framing/record_view.hpp"
 #include "../io/mapped_segment.hpp"
+#include "../io/mapping_cache.hpp"
 #include "record.hpp"
 
 namespace tinman {
@@ -39,17 +40,20 @@ struct OpenedChannel {
 
 namespace detail {
 
-/// Opens channel `name` of log directory `dir`, maps it with `access` advice and
+/// Opens channel `name` of log directory `dir`, maps it with `access` advice
+/// (through `mappings` when given, which reuses a mapping of the same file) and
 /// parses its header. Throws `channel_not_found` when there is no such channel.
 [[nodiscard]] inline OpenedChannel open_channel(const std::filesystem::path& dir, std::string_view name,
-                                                ReadAhead access = ReadAhead::normal) {
+                                                ReadAhead access = ReadAhead::normal,
+                                                MappingCache* mappings = nullptr) {
     const auto path = channel_path(dir, name);
     auto file = open_file(path, O_RDONLY);
     if (!file) {
         if (errno == ENOENT) throw channel_not_found({.channel = std::string(name), .path = dir}, "no such channel");
         throw_errno({.channel = std::string(name), .path = path}, "cannot open");
     }
-    auto segment = MappedSegment::map(file.get(), file_size(file.get(), path), path, access);
+    auto segment = mappings != nullptr ? mappings->map(file.get(), path, access)
+                                       : MappedSegment::map(file.get(), file_size(file.get(), path), path, access);
     auto header = format::parse_file_header(segment->bytes(), {.channel = std::string(name), .path = path});
     return {std::string(name), std::move(file), std::move(segment), std::move(header)};
 }
@@ -57,21 +61,24 @@ namespace detail {
 /// `open_channel`, then checks that `codec` reads what the channel stores (`codec_mismatch` if not).
 template <Codec C>
 [[nodiscard]] OpenedChannel open_channel(const std::filesystem::path& dir, std::string_view name, const C& codec,
-                                         ReadAhead access) {
-    auto opened = open_channel(dir, name, access);
+                                         ReadAhead access, MappingCache* mappings = nullptr) {
+    auto opened = open_channel(dir, name, access, mappings);
     if (auto why = codec.mismatch(opened.header.codec); !why.empty()) throw codec_mismatch(opened.where(), why);
     return opened;
 }
 
-/// Decodes record `r` of channel `opened` with `codec`; errors name the channel,
-/// record number, file offset and codec.
+/// Decodes record `r` of channel `opened` with `codec` through `decoder` (its
+/// `decoder_t`); errors name the channel, record number, file offset and codec.
 template <Codec C>
-[[nodiscard]] Record<typename C::value_type> decode_record(const C& codec, const RecordView& r,
+[[nodiscard]] Record<typename C::value_type> decode_record(const C& codec, decoder_t<C>& decoder, const RecordView& r,
                                                            const OpenedChannel& opened) {
     // The context is built only if decoding fails: nothing is allocated per record.
     return with_context([&] { return opened.where(r); },
                         [&] { return "cannot decode with " + codec.descriptor().to_string() + ": "; },
-                        [&] { return Record<typename C::value_type>{r.timestamp, codec.decode(r.payload, opened.segment)}; });
+                        [&] {
+                            return Record<typename C::value_type>{r.timestamp,
+                                                                  decoder.decode(codec, r.payload, opened.segment)};
+                        });
 }
 
 /// The next record of `scanner` (a `RecordScanner` or a scanner of another

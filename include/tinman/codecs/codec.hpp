@@ -30,6 +30,12 @@ struct EncodeScratch {
 ///  - `decode(payload, owner)`: the value of one record; `owner` keeps the mapped
 ///    bytes alive and may be stored in the value (zero-copy). Throws `format_error`
 ///    or `codec_mismatch` with a reason; the reader adds channel and record.
+///
+/// A codec may also name a `Decoder`: state a reader keeps for one pass over a
+/// channel so that decoding a run of similar records is cheaper (what consecutive
+/// records share, such as an array's head, is checked once per change rather than
+/// parsed per record). `Decoder{}.decode(codec, payload, owner)` must return what
+/// `codec.decode(payload, owner)` does and throw what it throws.
 template <class C>
 concept Codec = std::copy_constructible<C> &&
                 requires(const C& c, const CodecDescriptor& stored, std::span<const std::byte> payload,
@@ -68,6 +74,33 @@ constexpr void assert_writable() {
                           "of T, std::vector<T>, std::span<const T>, std::array<T, N> or a single T");
     }
 }
+
+}  // namespace detail
+
+namespace detail {
+
+/// The decoder of a codec without its own: decodes each record on its own.
+template <class C>
+struct PlainDecoder {
+    [[nodiscard]] typename C::value_type decode(const C& codec, std::span<const std::byte> payload,
+                                                const SegmentPtr& owner) const {
+        return codec.decode(payload, owner);
+    }
+};
+
+template <class C>
+struct decoder_of {
+    using type = PlainDecoder<C>;
+};
+template <class C>
+    requires requires { typename C::Decoder; }
+struct decoder_of<C> {
+    using type = typename C::Decoder;
+};
+
+/// What a reader keeps to decode records of codec `C`: `C::Decoder` or `PlainDecoder<C>`.
+template <class C>
+using decoder_t = typename decoder_of<C>::type;
 
 }  // namespace detail
 

@@ -102,6 +102,25 @@ void flush_and_close(FileHandle& file, const ErrorContext& where, Flush&& flush,
     return static_cast<std::uint64_t>(st.st_size);
 }
 
+/// Which file an open descriptor refers to, and its size.
+struct FileIdentity {
+    dev_t device = 0;
+    ino_t inode = 0;
+    std::uint64_t size = 0;
+
+    [[nodiscard]] bool same_file(const FileIdentity& other) const noexcept {
+        return device == other.device && inode == other.inode;
+    }
+};
+
+/// `file_size`, with the file's device and inode.
+[[nodiscard]] inline FileIdentity file_identity(int fd, const std::filesystem::path& path) {
+    struct stat st {};
+    if (::fstat(fd, &st) != 0) throw_errno({.path = path}, "cannot stat");
+    if (!S_ISREG(st.st_mode)) throw channel_error({.path = path}, "not a regular file");
+    return {st.st_dev, st.st_ino, static_cast<std::uint64_t>(st.st_size)};
+}
+
 /// Opens `path` for reading (see `open_file`); throws `io_error` when it cannot.
 [[nodiscard]] inline FileHandle open_read_only(const std::filesystem::path& path) {
     auto file = open_file(path, O_RDONLY);

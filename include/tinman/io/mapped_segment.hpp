@@ -5,6 +5,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <cerrno>
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
@@ -14,6 +16,11 @@
 #include "../detail/posix.hpp"
 #include "read_ahead.hpp"
 
+// Linux 5.14; older headers lack the name, older kernels refuse it with EINVAL.
+#ifndef MADV_POPULATE_READ
+#define MADV_POPULATE_READ 22
+#endif
+
 namespace tinman {
 
 class MappedSegment;
@@ -22,10 +29,38 @@ class MappedSegment;
 /// so the mapping lives exactly as long as the last of them.
 using SegmentPtr = std::shared_ptr<const MappedSegment>;
 
+namespace detail {
+
+/// One `mmap` region; unmapped when the last segment seeing it goes.
+struct Mapping {
+    std::byte* base = nullptr;
+    std::size_t length = 0;
+
+    Mapping(std::byte* b, std::size_t n) noexcept : base(b), length(n) {}
+    Mapping(const Mapping&) = delete;
+    Mapping& operator=(const Mapping&) = delete;
+    ~Mapping() { ::munmap(base, length); }
+};
+
+[[nodiscard]] inline int madvice_for(ReadAhead access) noexcept {
+    switch (access) {
+    case ReadAhead::sequential: return MADV_SEQUENTIAL;
+    case ReadAhead::random: return MADV_RANDOM;
+    case ReadAhead::normal: break;
+    }
+    return MADV_NORMAL;
+}
+
+}  // namespace detail
+
 /// A read-only (`PROT_READ`, `MAP_SHARED`) mapping of bytes [offset, offset + size) of a file.
 /// Pages are read from disk only when touched. Appending to the file never
 /// invalidates the mapping; shrinking the file under it would (SIGBUS), which
 /// is why the library only ever cuts a file on an explicit request.
+///
+/// A mapping may reserve address space past the file's end (`capacity()`), so
+/// that a file that grows is seen through the same mapping (`grown`), with the
+/// pages already mapped kept: nothing past `size()` is ever read.
 class MappedSegment {
 public:
     /// Maps the first `size` bytes of the open file `fd` (an empty segment when `size` is 0).
@@ -34,10 +69,12 @@ public:
         return map(fd, 0, size, std::move(path), access);
     }
 
-    /// Maps `size` bytes of `fd` from `offset`, which must be a multiple of the page size.
+    /// Maps `size` bytes of `fd` from `offset`, which must be a multiple of the page
+    /// size, reserving address space for `capacity` bytes (at least `size`).
     [[nodiscard]] static SegmentPtr map(int fd, std::uint64_t offset, std::uint64_t size, std::filesystem::path path,
-                                        ReadAhead access = ReadAhead::normal) {
-        return SegmentPtr(new MappedSegment(fd, offset, size, std::move(path), access));
+                                        ReadAhead access = ReadAhead::normal, std::uint64_t capacity = 0) {
+        return SegmentPtr(new MappedSegment(fd, offset, size, capacity < size ? size : capacity, std::move(path),
+                                            access));
     }
 
     /// The page size: offsets given to `map` are multiples of it.
@@ -54,15 +91,15 @@ public:
 
     MappedSegment(const MappedSegment&) = delete;
     MappedSegment& operator=(const MappedSegment&) = delete;
-    ~MappedSegment() {
-        if (data_ != nullptr) ::munmap(const_cast<std::byte*>(data_), size_);
-    }
+    ~MappedSegment() = default;
 
     /// The mapped bytes: those of the file from `offset()` on.
     [[nodiscard]] std::span<const std::byte> bytes() const noexcept { return {data_, size_}; }
     /// File offset of the first mapped byte.
     [[nodiscard]] std::uint64_t offset() const noexcept { return offset_; }
     [[nodiscard]] std::size_t size() const noexcept { return size_; }
+    /// Bytes the mapping can show without mapping again (see `grown`).
+    [[nodiscard]] std::size_t capacity() const noexcept { return mapping_ ? mapping_->length : 0; }
     /// The file this segment maps, for messages.
     [[nodiscard]] const std::filesystem::path& path() const noexcept { return path_; }
     /// True when `p` points into the mapping.
@@ -71,20 +108,56 @@ public:
         return data_ != nullptr && b >= data_ && b < data_ + size_;
     }
 
-private:
-    MappedSegment(int fd, std::uint64_t offset, std::uint64_t size, std::filesystem::path path, ReadAhead access)
-        : offset_(offset), path_(std::move(path)) {
-        if (size == 0) return;
-        if (size > SIZE_MAX) throw format_error({.path = path_}, "too large to map");
-        void* p = ::mmap(nullptr, static_cast<std::size_t>(size), PROT_READ, MAP_SHARED, fd, static_cast<off_t>(offset));
-        if (p == MAP_FAILED) detail::throw_errno({.path = path_}, "cannot map");
-        data_ = static_cast<const std::byte*>(p);
-        size_ = static_cast<std::size_t>(size);
-        // Advice only: a kernel that refuses it reads as it would anyway.
-        if (access != ReadAhead::normal)
-            (void)::madvise(p, size_, access == ReadAhead::random ? MADV_RANDOM : MADV_SEQUENTIAL);
+    /// The same mapping showing `size` bytes, for a file that grew (or shrank) to
+    /// `offset() + size`; null when `size` exceeds `capacity()` (map again then).
+    [[nodiscard]] SegmentPtr grown(std::uint64_t size) const {
+        if (size > capacity()) return nullptr;
+        return SegmentPtr(new MappedSegment(mapping_, offset_, static_cast<std::size_t>(size), path_));
     }
 
+    /// Tells the kernel how the whole mapping will be read from now on.
+    void advise(ReadAhead access) const noexcept {
+        // Advice only: a kernel that refuses it reads as it would anyway.
+        if (mapping_) (void)::madvise(mapping_->base, mapping_->length, detail::madvice_for(access));
+    }
+
+    /// Reads bytes [from, to) of the segment into the page cache and maps them, in
+    /// one system call (`MADV_POPULATE_READ`), so that touching them later faults
+    /// no page; on kernels without it, starts reading them ahead (`MADV_WILLNEED`).
+    void populate(std::size_t from, std::size_t to) const noexcept {
+        if (to > size_) to = size_;
+        if (from >= to) return;
+        const std::size_t page = static_cast<std::size_t>(page_size());
+        const std::size_t begin = from / page * page;
+        const std::size_t end = (to + page - 1) / page * page;  // the page holding the last byte lies inside the file
+        static std::atomic<bool> populate_works{true};
+        if (populate_works.load(std::memory_order_relaxed)) {
+            if (::madvise(const_cast<std::byte*>(data_) + begin, end - begin, MADV_POPULATE_READ) == 0 || errno != EINVAL) return;
+            populate_works.store(false, std::memory_order_relaxed);
+        }
+        (void)::madvise(const_cast<std::byte*>(data_) + begin, end - begin, MADV_WILLNEED);
+    }
+
+private:
+    MappedSegment(int fd, std::uint64_t offset, std::uint64_t size, std::uint64_t capacity, std::filesystem::path path,
+                  ReadAhead access)
+        : offset_(offset), path_(std::move(path)) {
+        if (capacity == 0) return;
+        if (capacity > SIZE_MAX) throw format_error({.path = path_}, "too large to map");
+        void* p = ::mmap(nullptr, static_cast<std::size_t>(capacity), PROT_READ, MAP_SHARED, fd,
+                         static_cast<off_t>(offset));
+        if (p == MAP_FAILED) detail::throw_errno({.path = path_}, "cannot map");
+        mapping_ = std::make_shared<const detail::Mapping>(static_cast<std::byte*>(p), static_cast<std::size_t>(capacity));
+        data_ = mapping_->base;
+        size_ = static_cast<std::size_t>(size);
+        if (access != ReadAhead::normal) advise(access);
+    }
+
+    MappedSegment(std::shared_ptr<const detail::Mapping> mapping, std::uint64_t offset, std::size_t size,
+                  std::filesystem::path path)
+        : mapping_(std::move(mapping)), data_(mapping_ ? mapping_->base : nullptr), size_(size), offset_(offset), path_(std::move(path)) {}
+
+    std::shared_ptr<const detail::Mapping> mapping_;
     const std::byte* data_ = nullptr;
     std::size_t size_ = 0;
     std::uint64_t offset_ = 0;

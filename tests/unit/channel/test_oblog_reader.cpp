@@ -268,3 +268,90 @@ TEST_CASE("ObLogReader: the access advice is given to every mapping of a channel
     REQUIRE(channel.refresh());
     CHECK(test::vm_flags_of(channel.segment()->bytes().data()).find(" rr ") != std::string::npos);
 }
+
+TEST_CASE("ObLogReader: reading a channel again reuses its mapping, grown as the channel grows") {
+    TempDir dir;
+    ObLogWriter log{dir.path()};
+    auto w = log.get_writer("c", NdArrayCodec<double>{});
+    for (int i = 0; i < 10; ++i) w(i, xt::xarray<double>{double(i), 1.0});
+    w.flush();
+    ObLogReader reader{dir.path()};
+    const std::byte* base = nullptr;
+    {
+        auto first = reader.read_channel<NdArrayCodec<double>>("c");
+        CHECK(std::ranges::distance(first) == 10);
+        base = first.segment()->bytes().data();
+    }
+    auto indexed = reader.indexed_channel<NdArrayCodec<double>>("c");
+    CHECK(indexed.segment()->bytes().data() == base);
+    CHECK(reader.info("c").records == 10);
+
+    for (int i = 10; i < 20; ++i) w(i, xt::xarray<double>{double(i), 1.0});
+    w.flush();
+    auto again = reader.read_channel<NdArrayCodec<double>>("c");
+    CHECK(again.segment()->bytes().data() == base);
+    std::vector<double> firsts;
+    for (auto&& [t, a] : again) firsts.push_back(a(0));
+    CHECK(firsts.size() == 20);
+    CHECK(firsts.back() == 19.0);
+    CHECK(indexed.size() == 10);  // a view keeps the records it was made with
+
+    // A follower sees appended records through the same mapping.
+    w(20, xt::xarray<double>{20.0, 1.0});
+    w.flush();
+    REQUIRE(again.refresh());
+    CHECK(again.segment()->bytes().data() == base);
+    CHECK((*again.begin()).value(0) == 20.0);
+}
+
+TEST_CASE("ObLogReader: a channel replaced by OpenMode::truncate is read anew, never through the old mapping") {
+    TempDir dir;
+    ObLogReader* reader_ptr = nullptr;
+    std::optional<ObLogReader> reader;
+    {
+        ObLogWriter log{dir.path()};
+        auto w = log.get_writer("c", NdArrayCodec<double>{});
+        for (int i = 0; i < 5; ++i) w(i, xt::xarray<double>{double(i)});
+    }
+    reader.emplace(dir.path());
+    reader_ptr = &*reader;
+    auto old_values = reader_ptr->read_channel<NdArrayCodec<double>>("c");
+    auto old_first = (*old_values.begin()).value;
+    {
+        ObLogWriter log{dir.path()};
+        auto w = log.get_writer("c", NdArrayCodec<double>{}, OpenMode::truncate);
+        w(7, xt::xarray<double>{70.0, 71.0});
+    }
+    std::vector<double> now;
+    for (auto&& [t, a] : reader_ptr->read_channel<NdArrayCodec<double>>("c")) now.push_back(a(1));
+    CHECK(now == std::vector<double>{71.0});
+    CHECK(reader_ptr->info("c").records == 1);
+    CHECK(old_first(0) == 0.0);  // values of the replaced file still read its bytes
+}
+
+TEST_CASE("ObLogReader: a full scan larger than the read-ahead windows yields every record once") {
+    TempDir dir;
+    constexpr std::size_t records = 200'000;  // ~25 MiB: several populated windows
+    {
+        ObLogWriter log{dir.path()};
+        auto w = log.get_writer("c", NdArrayCodec<double>{});
+        std::vector<double> v(8);
+        for (std::size_t i = 0; i < records; ++i) {
+            v[0] = double(i);
+            w(static_cast<std::int64_t>(i), v);
+        }
+    }
+    ObLogReader reader{dir.path()};
+    for (ReadAhead access : {ReadAhead::normal, ReadAhead::sequential, ReadAhead::random}) {
+        ReadOptions options;
+        options.access = access;
+        std::size_t n = 0;
+        bool in_order = true;
+        for (auto&& [t, a] : reader.read_channel<NdArrayCodec<double>>("c", {}, options)) {
+            in_order = in_order && a(0) == double(n) && t == static_cast<std::int64_t>(n);
+            ++n;
+        }
+        CHECK(n == records);
+        CHECK(in_order);
+    }
+}

@@ -358,3 +358,85 @@ static_assert(!CodecFor<NdArrayCodec<bool>, std::vector<bool>>);  // packed bits
 static_assert(CodecFor<NdArrayCodec<bool>, std::array<bool, 4>>);
 static_assert(!CodecFor<NdArrayCodec<double, 0>, std::array<double, 1>>);  // 1-d only
 static_assert(!CodecFor<NdArrayCodec<std::int32_t>, std::span<const std::int64_t>>);
+
+TEST_CASE("NdArrayCodec::Decoder: a run of records decodes as the codec does, through shape changes and errors") {
+    using test::ndarray_payload;
+    const NdArrayCodec<double> codec;
+    NdArrayCodec<double>::Decoder decoder;
+    // Payloads written by the codec itself, stored with their data 64-byte aligned as a file does.
+    EncodeScratch scratch;
+    std::vector<std::vector<std::byte>> storages;
+    auto place = [&](const Payload& p) {
+        auto& s = storages.emplace_back(p.head.size() + p.body.size() + 128);
+        std::size_t start = 0;
+        while (reinterpret_cast<std::uintptr_t>(s.data() + start + p.head.size()) % 64 != 0) ++start;
+        std::copy(p.head.begin(), p.head.end(), s.begin() + static_cast<std::ptrdiff_t>(start));
+        std::copy(p.body.begin(), p.body.end(), s.begin() + static_cast<std::ptrdiff_t>(start + p.head.size()));
+        return std::span<const std::byte>(s).subspan(start, p.head.size() + p.body.size());
+    };
+    const xt::xarray<double> a1 = {{1.0, 2.0, 3.0}, {4.0, 5.0, 6.0}};
+    const xt::xarray<double> a2 = {{7.0, 8.0, 9.0}, {10.0, 11.0, 12.0}};
+    const xt::xarray<double> b = {1.5, 2.5, 3.5, 4.5, 5.5, 6.5};  // same byte count, other shape
+    const xt::xarray<double> c = 42.0;
+    const std::vector<xt::xarray<double>> values = {a1, a2, a1, b, a2, c, c, a1};
+    std::vector<std::span<const std::byte>> payloads;
+    for (const auto& v : values) payloads.push_back(place(codec.encode(v, scratch)));
+    const auto owner = MappedSegment::map(-1, 0, "none");  // an empty owner: only its reference count matters
+    for (std::size_t i = 0; i < values.size(); ++i) {
+        const auto v = decoder.decode(codec, payloads[i], owner);
+        CAPTURE(i);
+        CHECK(v.shape() == values[i].shape());
+        CHECK(v == values[i]);
+        CHECK(v.data() == reinterpret_cast<const double*>(payloads[i].data() + (payloads[i].size() - v.size() * 8)));
+        CHECK(v.storage().data() == v.data());
+    }
+    CHECK(owner.use_count() == 1);  // the values are gone, and with them every reference
+
+    // After a good record of the same head: another dtype, a short payload, misaligned data.
+    (void)decoder.decode(codec, payloads[0], owner);
+    const auto floats = place(NdArrayCodec<float>{}.encode(xt::xarray<float>{{1, 2, 3}, {4, 5, 6}}, scratch));
+    CHECK_THROWS_AS((void)decoder.decode(codec, floats, owner), codec_mismatch);
+    (void)decoder.decode(codec, payloads[0], owner);
+    CHECK_THROWS_AS((void)decoder.decode(codec, payloads[0].first(payloads[0].size() - 8), owner), format_error);
+    std::vector<std::byte> shifted(payloads[0].size() + 16);
+    std::size_t start = 0;
+    while (reinterpret_cast<std::uintptr_t>(shifted.data() + start + (payloads[0].size() - 48)) % 8 != 4) ++start;
+    std::copy(payloads[0].begin(), payloads[0].end(), shifted.begin() + static_cast<std::ptrdiff_t>(start));
+    const auto misaligned = std::span<const std::byte>(shifted).subspan(start, payloads[0].size());
+    (void)decoder.decode(codec, payloads[0], owner);
+    CHECK_THROWS_WITH_AS((void)decoder.decode(codec, misaligned, owner), doctest::Contains("not aligned"), format_error);
+
+    // bool arrays: a byte other than 0 or 1 is refused also when the head repeats.
+    const NdArrayCodec<bool> bool_codec;
+    NdArrayCodec<bool>::Decoder bool_decoder;
+    const auto good = place(bool_codec.encode(xt::xarray<bool>{true, false}, scratch));
+    CHECK(bool_decoder.decode(bool_codec, good, owner) == xt::xarray<bool>{true, false});
+    std::vector<std::byte> bad(good.begin(), good.end());
+    bad.back() = std::byte{2};
+    CHECK_THROWS_WITH_AS((void)bool_decoder.decode(bool_codec, bad, owner), doctest::Contains("bool"), format_error);
+}
+
+TEST_CASE("NdArrayCodec: readers decode channels whose shape changes from record to record") {
+    TempDir dir;
+    xt::xarray<double> column = xt::xarray<double>::from_shape({2, 1});  // same bytes as the 1-d records, other shape
+    column(0, 0) = 5.0;
+    column(1, 0) = 6.0;
+    const std::vector<xt::xarray<double>> values = {
+        xt::xarray<double>{1.0, 2.0}, xt::xarray<double>{3.0, 4.0}, column,
+        xt::xarray<double>{7.0, 8.0}, xt::xarray<double>(9.0), xt::xarray<double>{10.0, 11.0, 12.0}};
+    {
+        ObLogWriter log{dir.path()};
+        auto w = log.get_writer("c", NdArrayCodec<double>{});
+        for (std::size_t i = 0; i < values.size(); ++i) w.write(static_cast<std::int64_t>(i), values[i]);
+    }
+    ObLogReader reader{dir.path()};
+    std::size_t i = 0;
+    for (auto&& [t, v] : reader.read_channel<NdArrayCodec<double>>("c")) {
+        CHECK(v.shape() == values[i].shape());
+        CHECK(v == values[i]);
+        ++i;
+    }
+    CHECK(i == values.size());
+    const auto indexed = reader.indexed_channel<NdArrayCodec<double>>("c");
+    for (std::size_t k : {3u, 2u, 2u, 0u, 5u, 4u, 1u}) CHECK(indexed[k].value == values[k]);
+}
