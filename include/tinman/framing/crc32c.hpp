@@ -14,6 +14,7 @@
 
 #if TINMAN_HAS_SSE42_CRC32C
 #include <nmmintrin.h>
+#include <immintrin.h>
 #include <wmmintrin.h>
 #endif
 
@@ -123,18 +124,80 @@ __attribute__((target("sse4.2,pclmul"))) inline std::uint32_t crc32c_update_clmu
     return crc32c_update_hw(static_cast<std::uint32_t>(c64), p, n);
 }
 
-// Read once at start-up (plain loads on the hot path, no guard): 0 software, 1 crc32, 2 crc32 and pclmul.
-inline const int crc32c_cpu_level = (__builtin_cpu_init(), __builtin_cpu_supports("sse4.2"))
-                                        ? (__builtin_cpu_supports("pclmul") ? 2 : 1)
-                                        : 0;
+#define TINMAN_CRC32C_AVX512_TARGET "sse4.2,pclmul,avx512f,avx512vl,vpclmulqdq"
+
+__attribute__((target(TINMAN_CRC32C_AVX512_TARGET))) inline __m512i crc32c_fold(__m512i x, __m512i k) noexcept {
+    return _mm512_xor_si512(_mm512_clmulepi64_epi128(x, k, 0x00), _mm512_clmulepi64_epi128(x, k, 0x11));
+}
+
+// The same folding, sixteen 128-bit lanes at a time (four 512-bit registers, 256
+// bytes per step, each lane moving 2048 bits forward), on CPUs with VPCLMULQDQ:
+// twice the speed of the 128-bit loop, which large writes feel (checksum, then copy).
+__attribute__((target(TINMAN_CRC32C_AVX512_TARGET))) inline std::uint32_t crc32c_update_vpclmul(
+    std::uint32_t c, const std::byte* p, std::size_t n) noexcept {
+    // Lane constants, as in the 128-bit loop, repeated for the four lanes of a register.
+    static constexpr std::uint64_t k2048[8] = {
+        crc32c_fold_constant(2048 + 64), crc32c_fold_constant(2048), crc32c_fold_constant(2048 + 64),
+        crc32c_fold_constant(2048),      crc32c_fold_constant(2048 + 64), crc32c_fold_constant(2048),
+        crc32c_fold_constant(2048 + 64), crc32c_fold_constant(2048)};
+    static constexpr std::uint64_t k512[8] = {
+        crc32c_fold_constant(512 + 64), crc32c_fold_constant(512), crc32c_fold_constant(512 + 64),
+        crc32c_fold_constant(512),      crc32c_fold_constant(512 + 64), crc32c_fold_constant(512),
+        crc32c_fold_constant(512 + 64), crc32c_fold_constant(512)};
+    const __m512i fold2048 = _mm512_loadu_si512(k2048);
+    const __m512i fold512 = _mm512_loadu_si512(k512);
+    __m512i z0 = _mm512_xor_si512(_mm512_loadu_si512(p), _mm512_zextsi128_si512(_mm_cvtsi32_si128(static_cast<int>(c))));
+    __m512i z1 = _mm512_loadu_si512(p + 64), z2 = _mm512_loadu_si512(p + 128), z3 = _mm512_loadu_si512(p + 192);
+    p += 256;
+    n -= 256;
+    for (; n >= 256; p += 256, n -= 256) {
+        z0 = _mm512_xor_si512(crc32c_fold(z0, fold2048), _mm512_loadu_si512(p));
+        z1 = _mm512_xor_si512(crc32c_fold(z1, fold2048), _mm512_loadu_si512(p + 64));
+        z2 = _mm512_xor_si512(crc32c_fold(z2, fold2048), _mm512_loadu_si512(p + 128));
+        z3 = _mm512_xor_si512(crc32c_fold(z3, fold2048), _mm512_loadu_si512(p + 192));
+    }
+    z1 = _mm512_xor_si512(crc32c_fold(z0, fold512), z1);
+    z2 = _mm512_xor_si512(crc32c_fold(z1, fold512), z2);
+    z3 = _mm512_xor_si512(crc32c_fold(z2, fold512), z3);
+    // Four 128-bit lanes left, 16 bytes apart: fold each onto the last.
+    static constexpr std::uint64_t k384[2] = {crc32c_fold_constant(384 + 64), crc32c_fold_constant(384)};
+    static constexpr std::uint64_t k256[2] = {crc32c_fold_constant(256 + 64), crc32c_fold_constant(256)};
+    static constexpr std::uint64_t k128[2] = {crc32c_fold_constant(128 + 64), crc32c_fold_constant(128)};
+    auto k = [](const std::uint64_t* q) { return _mm_loadu_si128(reinterpret_cast<const __m128i*>(q)); };
+    __m128i lanes[4];  // (through memory: GCC 12's lane-extract intrinsic trips -Wuninitialized)
+    _mm512_storeu_si512(lanes, z3);
+    __m128i x = lanes[3];
+    x = _mm_xor_si128(x, crc32c_fold(lanes[0], k(k384)));
+    x = _mm_xor_si128(x, crc32c_fold(lanes[1], k(k256)));
+    x = _mm_xor_si128(x, crc32c_fold(lanes[2], k(k128)));
+    for (; n >= 16; p += 16, n -= 16) x = _mm_xor_si128(crc32c_fold(x, k(k128)), _mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+    std::uint64_t c64 = _mm_crc32_u64(0, static_cast<std::uint64_t>(_mm_cvtsi128_si64(x)));
+    c64 = _mm_crc32_u64(c64, static_cast<std::uint64_t>(_mm_extract_epi64(x, 1)));
+    return crc32c_update_hw(static_cast<std::uint32_t>(c64), p, n);
+}
+
+// Read once at start-up (plain loads on the hot path, no guard): 0 software, 1 crc32,
+// 2 crc32 and pclmul, 3 also 512-bit vpclmulqdq.
+inline const int crc32c_cpu_level =
+    (__builtin_cpu_init(), __builtin_cpu_supports("sse4.2"))
+        ? (__builtin_cpu_supports("pclmul")
+               ? (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
+                          __builtin_cpu_supports("vpclmulqdq")
+                      ? 3
+                      : 2)
+               : 1)
+        : 0;
 #endif
 
 /// Inputs from this size on are folded with carry-less multiplication.
 inline constexpr std::size_t crc32c_clmul_min_bytes = 512;
+/// Inputs from this size on are folded 512 bits at a time where the CPU can.
+inline constexpr std::size_t crc32c_vpclmul_min_bytes = 2048;
 
 inline std::uint32_t crc32c_update(std::uint32_t c, const std::byte* p, std::size_t n) noexcept {
 #if TINMAN_HAS_SSE42_CRC32C
     if (crc32c_cpu_level > 0) {
+        if (n >= crc32c_vpclmul_min_bytes && crc32c_cpu_level > 2) return crc32c_update_vpclmul(c, p, n);
         if (n >= crc32c_clmul_min_bytes && crc32c_cpu_level > 1) return crc32c_update_clmul(c, p, n);
         return crc32c_update_hw(c, p, n);
     }
