@@ -112,6 +112,7 @@ private:
                 }
                 opened.segment = std::move(grown);
                 populated_to = 0;
+                populate_from = 0;
                 read_ahead_window = std::size_t{64} << 10;
             }
             // Rescan from the last intact record, also when nothing grew: a record being
@@ -145,12 +146,15 @@ private:
             if (end + read_ahead_window / 2 <= populated_to) return;
             if (r.payload.size() > options.verify_max_bytes && options.access != ReadAhead::sequential) return;
             if (populated_to == 0) {  // the first window faults in as usual: one record costs no system call
+                populate_from = static_cast<std::size_t>(r.offset - opened.segment->offset());
                 populated_to = end + read_ahead_window;
                 return;
             }
-            const std::size_t from = std::max(end, populated_to);
+            // From where the last call ended (the first call also covers the first window,
+            // so that a mapping populated from the start is known to be, see `populate`).
             populated_to = end + read_ahead_window;
-            opened.segment->populate(from, populated_to);
+            opened.segment->populate(populate_from, populated_to);
+            populate_from = populated_to;
             // Small at first, so that the first records come quickly; then larger, fewer calls.
             read_ahead_window = std::min(read_ahead_window * 2, max_read_ahead_window);
         }
@@ -169,7 +173,8 @@ private:
         TimeWindow window;
         std::int64_t running_max = std::numeric_limits<std::int64_t>::min();
         bool past_range = false;
-        std::size_t populated_to = 0;  // segment offset up to which pages were populated
+        std::size_t populate_from = 0;  // segment offsets: where the next populate starts,
+        std::size_t populated_to = 0;   // and where the last one ended (0: none yet)
         std::size_t read_ahead_window = std::size_t{64} << 10;
         static constexpr std::size_t max_read_ahead_window = std::size_t{4} << 20;
     };

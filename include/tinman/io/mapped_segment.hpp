@@ -35,6 +35,9 @@ namespace detail {
 struct Mapping {
     std::byte* base = nullptr;
     std::size_t length = 0;
+    /// Bytes [0, n) were populated once: a later scan of them needs no system call
+    /// (pages the kernel reclaims since then simply fault in again).
+    mutable std::atomic<std::size_t> populated_prefix{0};
 
     Mapping(std::byte* b, std::size_t n) noexcept : base(b), length(n) {}
     Mapping(const Mapping&) = delete;
@@ -126,13 +129,23 @@ public:
     /// no page; on kernels without it, starts reading them ahead (`MADV_WILLNEED`).
     void populate(std::size_t from, std::size_t to) const noexcept {
         if (to > size_) to = size_;
-        if (from >= to) return;
+        if (from >= to || !mapping_) return;
         const std::size_t page = static_cast<std::size_t>(page_size());
         const std::size_t begin = from / page * page;
         const std::size_t end = (to + page - 1) / page * page;  // the page holding the last byte lies inside the file
+        const std::size_t first = static_cast<std::size_t>(data_ - mapping_->base) + begin;  // offsets in the mapping
+        const std::size_t last = first + (end - begin);
+        std::size_t prefix = mapping_->populated_prefix.load(std::memory_order_relaxed);
+        if (last <= prefix) return;
         static std::atomic<bool> populate_works{true};
         if (populate_works.load(std::memory_order_relaxed)) {
-            if (::madvise(const_cast<std::byte*>(data_) + begin, end - begin, MADV_POPULATE_READ) == 0 || errno != EINVAL) return;
+            if (::madvise(const_cast<std::byte*>(data_) + begin, end - begin, MADV_POPULATE_READ) == 0) {
+                while (first <= prefix && last > prefix &&
+                       !mapping_->populated_prefix.compare_exchange_weak(prefix, last, std::memory_order_relaxed)) {
+                }
+                return;
+            }
+            if (errno != EINVAL) return;
             populate_works.store(false, std::memory_order_relaxed);
         }
         (void)::madvise(const_cast<std::byte*>(data_) + begin, end - begin, MADV_WILLNEED);
