@@ -6,11 +6,13 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 
 #include "../codecs/codec.hpp"
 #include "../framing/timestamp.hpp"
+#include "log_worker.hpp"
 #include "record_writer.hpp"
 
 namespace tinman {
@@ -18,8 +20,12 @@ namespace tinman {
 class ObLogWriter;
 
 /// Writes the values of one channel with codec `C`. A cheap handle: copies
-/// share the channel. Not thread-safe; different channels may be written from
-/// different threads.
+/// share the channel. Thread-safe: records written from several threads are
+/// appended one after the other, and `ObLogWriter::flush/sync/close` may be called
+/// from any thread meanwhile (each channel has a lock, uncontended in the usual one
+/// thread per channel). In `WriteMode::background`, `write()` only encodes and
+/// queues the record (see `WriterOptions`); errors met writing it are thrown by
+/// the channel's or the log's next call.
 ///
 ///     auto write = log.get_writer("pose", tinman::NdArrayCodec<float>{});
 ///     write(xt::xtensor<float, 1>{1, 2, 3});           // timestamped now
@@ -40,7 +46,16 @@ public:
     void write(std::int64_t timestamp, const V& value) {
         detail::assert_writable<C, V>();
         State& s = state();
-        s.records.append(timestamp, s.codec.encode(value, s.scratch));
+        if (s.worker && s.worker->background()) {
+            // Encoded here, written by the log's thread; the I/O lock is not taken.
+            std::lock_guard lock(s.encoding);
+            if (!s.slot->accepting.load(std::memory_order_relaxed))
+                throw usage_error({.channel = std::string(channel())}, "the channel writer is closed");
+            s.worker->write(*s.slot, timestamp, s.codec.encode(value, s.scratch));
+        } else {
+            std::lock_guard lock(s.slot->io);
+            s.slot->records.append(timestamp, s.codec.encode(value, s.scratch));
+        }
     }
 
     /// Appends `value` with a `system_clock` time point.
@@ -55,29 +70,59 @@ public:
         write(args...);
     }
 
-    /// Hands buffered records to the OS.
-    void flush() { state().records.flush(); }
+    /// Hands the records written so far (queued ones included) to the OS.
+    void flush() {
+        with_records([](RecordWriter& r) { r.flush(); });
+    }
     /// Flushes and waits until the records are on the storage device.
-    void sync() { state().records.sync(); }
+    void sync() {
+        with_records([](RecordWriter& r) { r.sync(); });
+    }
     /// Flushes and closes the channel, reporting errors; the log's other channels stay open.
-    void close() { state().records.close(); }
+    void close() {
+        state().slot->accepting.store(false);
+        with_records([](RecordWriter& r) { r.close(); });
+    }
 
-    [[nodiscard]] const std::string& channel() const { return state().records.channel(); }
-    [[nodiscard]] std::uint64_t records_written() const { return state().records.records_written(); }
-    /// The underlying record writer (file size, bytes cut on append, ...).
-    [[nodiscard]] const RecordWriter& record_writer() const { return state().records; }
+    [[nodiscard]] const std::string& channel() const { return state().slot->records.channel(); }
+    /// Records appended to the channel so far (in background mode, those the log's thread has taken).
+    [[nodiscard]] std::uint64_t records_written() const {
+        std::lock_guard lock(state().slot->io);
+        return state().slot->records.records_written();
+    }
+    /// The underlying record writer (file size, bytes cut on append, ...); read it
+    /// while no other thread writes the channel.
+    [[nodiscard]] const RecordWriter& record_writer() const { return state().slot->records; }
     [[deprecated("use record_writer()")]] [[nodiscard]] const RecordWriter& blob() const { return record_writer(); }
 
 private:
     friend class ObLogWriter;
     struct State {
         State(const std::filesystem::path& dir, std::string_view name, C c, OpenMode mode, std::size_t buffer,
-              bool time_index)
-            : codec(std::move(c)), records(dir, std::string(name), codec.descriptor(), mode, buffer, time_index) {}
+              bool time_index, std::shared_ptr<detail::LogWorker> w)
+            : codec(std::move(c)),
+              slot(std::make_shared<detail::ChannelSlot>(dir, std::string(name), codec.descriptor(), mode, buffer,
+                                                         time_index)),
+              worker(std::move(w)) {}
         C codec;
-        RecordWriter records;
         EncodeScratch scratch;
+        std::mutex encoding;  // background mode: guards `scratch` (the I/O lock guards it otherwise)
+        std::shared_ptr<detail::ChannelSlot> slot;
+        std::shared_ptr<detail::LogWorker> worker;  // null: blocking mode without timed flushes
     };
+
+    /// Runs `f` on the record writer once everything queued is written, then
+    /// reports any error the log's thread met.
+    template <class F>
+    void with_records(F f) {
+        State& s = state();
+        if (s.worker) s.worker->drain();
+        {
+            std::lock_guard lock(s.slot->io);
+            f(s.slot->records);
+        }
+        if (s.worker) s.worker->rethrow_error();
+    }
     explicit ChannelWriter(std::shared_ptr<State> s) : state_(std::move(s)) {}
     State& state() const {
         if (!state_) throw usage_error("ChannelWriter was default-constructed or moved from");

@@ -11,20 +11,14 @@
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <vector>
 
 #include "../framing/channel_files.hpp"
 #include "channel_writer.hpp"
+#include "log_worker.hpp"
+#include "writer_options.hpp"
 
 namespace tinman {
-
-/// How an `ObLogWriter` opens its channels.
-struct WriterOptions {
-    std::size_t buffer_bytes = default_write_buffer_bytes;  ///< per-channel write buffer
-    /// Keep each channel's time index (`<channel>.tinman-index`, 32 bytes per record)
-    /// as records are written. Without it, readers index a channel by one scan when
-    /// they need to (seek, random access, time ranges, summaries).
-    bool time_index = true;
-};
 
 /// A log directory being written: one append-only file per channel.
 ///
@@ -40,6 +34,8 @@ public:
         std::error_code ec;
         std::filesystem::create_directories(dir_, ec);
         if (ec) throw io_error({.path = dir_}, "cannot create the log directory", ec.value());
+        if (options_.mode == WriteMode::background || options_.flush_interval.count() > 0)
+            worker_ = std::make_shared<detail::LogWorker>(options_);
     }
     ObLogWriter(const ObLogWriter&) = delete;
     ObLogWriter& operator=(const ObLogWriter&) = delete;
@@ -57,45 +53,94 @@ public:
     [[nodiscard]] ChannelWriter<C> get_writer(std::string_view name, C codec = {}, OpenMode mode = OpenMode::create) {
         validate_channel_name(name);
         std::lock_guard lock(mutex_);
+        if (closed_) {  // opened again after close(): its thread, if any, was stopped
+            closed_ = false;
+            if (worker_) worker_ = std::make_shared<detail::LogWorker>(options_);
+        }
         if (auto it = channels_.find(name); it != channels_.end()) {
-            if (it->second->is_open())
+            std::lock_guard io(it->second->io);
+            if (it->second->records.is_open())
                 throw channel_error({.channel = std::string(name)}, "already has a writer");
             channels_.erase(it);
         }
-        auto state = std::make_shared<typename ChannelWriter<C>::State>(dir_, name, std::move(codec), mode,
-                                                                         options_.buffer_bytes, options_.time_index);
-        channels_.emplace(std::string(name), std::shared_ptr<RecordWriter>(state, &state->records));
+        auto state = std::make_shared<typename ChannelWriter<C>::State>(
+            dir_, name, std::move(codec), mode, options_.buffer_bytes, options_.time_index, worker_);
+        channels_.emplace(std::string(name), state->slot);
+        if (worker_) worker_->add(state->slot);
         return ChannelWriter<C>(std::move(state));
     }
 
-    /// Hands every channel's buffered records to the OS. Like `sync` and `close`,
-    /// it acts on every channel: no other thread may be writing meanwhile.
+    /// Hands every channel's records written so far (queued ones included) to the
+    /// OS. Safe to call from any thread while channels are being written, as are
+    /// `sync` and `close`.
     void flush() {
-        for_each_open([](RecordWriter& b) { b.flush(); });
+        for_each_open([](RecordWriter& r) { r.flush(); });
     }
     /// Flushes every channel and waits for its records to reach the storage device.
     void sync() {
-        for_each_open([](RecordWriter& b) { b.sync(); });
+        for_each_open([](RecordWriter& r) { r.sync(); });
     }
-    /// Closes every channel (writing from another thread must have stopped);
-    /// all are closed even if one fails, and the first failure is thrown.
-    void close() {
-        for_each_open([](RecordWriter& b) { b.close(); });
-        std::lock_guard lock(mutex_);
-        channels_.clear();
+    /// Closes every channel: writes everything queued, stops the log's thread, and
+    /// closes all channels even if one fails (the first failure is thrown). Later
+    /// writes to its channels throw `usage_error`. Returns what was done, records
+    /// dropped by `QueueFullPolicy::drop` included.
+    WriterStatistics close() {
+        {
+            std::lock_guard lock(mutex_);
+            closed_ = true;
+            for (auto& [name, slot] : channels_) slot->accepting.store(false);
+        }
+        std::exception_ptr first;
+        try {
+            if (worker_) worker_->drain();
+        } catch (...) {
+            first = std::current_exception();
+        }
+        if (worker_) worker_->stop();
+        try {
+            for_each_open([](RecordWriter& r) { r.close(); });
+        } catch (...) {
+            if (!first) first = std::current_exception();
+        }
+        const auto stats = statistics();
+        {
+            std::lock_guard lock(mutex_);
+            channels_.clear();
+        }
+        if (first) std::rethrow_exception(first);
+        return stats;
+    }
+
+    /// Records queued, written and dropped so far, and the queue's high-water mark.
+    [[nodiscard]] WriterStatistics statistics() const {
+        return worker_ ? worker_->statistics() : WriterStatistics{};
     }
 
     [[nodiscard]] const std::filesystem::path& directory() const noexcept { return dir_; }
 
 private:
+    /// Runs `f` on every open channel, each under its lock, after everything
+    /// queued is written; reports the first failure (or the log thread's error).
     template <class F>
     void for_each_open(F f) {
-        std::lock_guard lock(mutex_);
+        if (worker_) worker_->drain();
+        std::vector<std::shared_ptr<detail::ChannelSlot>> slots;
+        {
+            std::lock_guard lock(mutex_);
+            for (auto& [name, slot] : channels_) slots.push_back(slot);
+        }
         std::exception_ptr first;
-        for (auto& [name, records] : channels_) {
-            if (!records->is_open()) continue;
+        for (auto& slot : slots) {
             try {
-                f(*records);
+                std::lock_guard io(slot->io);
+                if (slot->records.is_open()) f(slot->records);
+            } catch (...) {
+                if (!first) first = std::current_exception();
+            }
+        }
+        if (worker_) {
+            try {
+                worker_->rethrow_error();
             } catch (...) {
                 if (!first) first = std::current_exception();
             }
@@ -105,8 +150,10 @@ private:
 
     std::filesystem::path dir_;
     WriterOptions options_;
+    std::shared_ptr<detail::LogWorker> worker_;  // null: blocking mode without timed flushes
     std::mutex mutex_;
-    std::map<std::string, std::shared_ptr<RecordWriter>, std::less<>> channels_;
+    bool closed_ = false;
+    std::map<std::string, std::shared_ptr<detail::ChannelSlot>, std::less<>> channels_;
 };
 
 }  // namespace tinman

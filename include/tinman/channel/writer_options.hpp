@@ -1,0 +1,58 @@
+#pragma once
+/// @file
+/// How an `ObLogWriter` writes: buffers, time index, and whether `write()` does
+/// the I/O itself or hands records to a background thread.
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+
+#include "../config.hpp"
+
+namespace tinman {
+
+/// Who does a record's I/O.
+enum class WriteMode {
+    /// `write()` encodes, checksums and writes in the calling thread; it returns once
+    /// the record is in the channel's buffer, and may block on I/O when that fills.
+    blocking,
+    /// `write()` copies the encoded record into a bounded queue and returns; one
+    /// thread per log checksums and writes it. For real-time threads.
+    background,
+};
+
+/// What a background `write()` does when the queue is full.
+enum class QueueFullPolicy {
+    block,  ///< wait until the writer thread makes room: no record is lost
+    drop,   ///< drop the record and count it (`ObLogWriter::statistics()`, `close()`)
+};
+
+/// How an `ObLogWriter` opens its channels.
+struct WriterOptions {
+    std::size_t buffer_bytes = default_write_buffer_bytes;  ///< per-channel write buffer
+    /// Keep each channel's time index (`<channel>.tinman-index`, 32 bytes per record)
+    /// as records are written. Without it, readers index a channel by one scan when
+    /// they need to (seek, random access, time ranges, summaries).
+    bool time_index = true;
+    WriteMode mode = WriteMode::blocking;
+    /// Background mode: most bytes of encoded records waiting in the queue (each
+    /// record takes its payload plus 64 bytes). A record larger than this is written
+    /// once every record queued before it is.
+    std::size_t queue_bytes = std::size_t{64} << 20;
+    QueueFullPolicy when_full = QueueFullPolicy::block;
+    /// Every this much wall time, every channel's buffered records are handed to the
+    /// OS, so that a crash of the process loses at most about this much of any
+    /// channel, low-rate ones included (0: only when buffers fill, on `flush()` and `close()`).
+    std::chrono::milliseconds flush_interval{0};
+};
+
+/// What an `ObLogWriter` has done so far.
+struct WriterStatistics {
+    std::uint64_t records_queued = 0;   ///< background mode: records accepted by `write()`
+    std::uint64_t records_written = 0;  ///< records appended to their channel (buffered or on file)
+    std::uint64_t records_dropped = 0;  ///< background mode with `QueueFullPolicy::drop`: records lost
+    std::uint64_t queue_high_water_bytes = 0;  ///< background mode: most bytes ever queued at once
+    std::uint64_t automatic_flushes = 0;       ///< flushes made by `flush_interval`
+};
+
+}  // namespace tinman
