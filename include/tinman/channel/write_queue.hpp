@@ -53,19 +53,23 @@ public:
         {
             std::unique_lock lock(mutex_);
             for (;;) {
-                const std::size_t at = static_cast<std::size_t>(reserved_ % capacity_);
+                std::uint64_t reserved = reserved_.load(std::memory_order_relaxed);
+                const std::size_t at = static_cast<std::size_t>(reserved % capacity_);
                 // A record never wraps: if it does not fit before the end, the rest of the ring is skipped.
                 const std::size_t skip = at + extent > capacity_ ? capacity_ - at : 0;
-                if (reserved_ + skip + extent - released_ <= capacity_) {
+                if (reserved + skip + extent - released_ <= capacity_) {
                     if (skip != 0) {
                         header_at(at)->extent = skip;
-                        state_of(header_at(at)).store(State::skip, std::memory_order_release);
-                        reserved_ += skip;
+                        state_of(header_at(at)).store(State::skip, std::memory_order_relaxed);
+                        reserved += skip;
                     }
-                    slot = ring_ + static_cast<std::size_t>(reserved_ % capacity_);
-                    reserved_ += extent;
+                    slot = ring_ + static_cast<std::size_t>(reserved % capacity_);
+                    // Earlier laps left other bytes here: unpublished until the copy is done.
+                    state_of(reinterpret_cast<Header*>(slot)).store(State::being_written, std::memory_order_relaxed);
+                    reserved += extent;
+                    reserved_.store(reserved, std::memory_order_release);  // the consumer reads states only below it
                     ++pushed_;
-                    high_water_ = std::max<std::uint64_t>(high_water_, reserved_ - released_);
+                    high_water_ = std::max<std::uint64_t>(high_water_, reserved - released_);
                     break;
                 }
                 if (!block) return false;
@@ -177,11 +181,7 @@ private:
     /// True once the slot at `h` holds a published record (or a skip); when a
     /// producer has reserved it but is still copying, waits for it (copies are short).
     [[nodiscard]] bool wait_published(Header* h) {
-        if (state_of(h).load(std::memory_order_acquire) != State::being_written) return true;
-        {
-            std::lock_guard lock(mutex_);
-            if (reserved_ == taken_) return false;  // nothing reserved: the queue is empty
-        }
+        if (reserved_.load(std::memory_order_acquire) == taken_) return false;  // nothing reserved: empty
         while (state_of(h).load(std::memory_order_acquire) == State::being_written) std::this_thread::yield();
         return true;
     }
@@ -191,10 +191,11 @@ private:
     bool wait_for_work(std::chrono::steady_clock::time_point deadline) {
         std::unique_lock lock(mutex_);
         consumer_waiting_.store(true, std::memory_order_seq_cst);
-        ready_.wait_until(lock, deadline, [&] { return reserved_ != taken_ || interrupted_; });
+        const auto work = [&] { return reserved_.load(std::memory_order_relaxed) != taken_; };
+        ready_.wait_until(lock, deadline, [&] { return work() || interrupted_; });
         consumer_waiting_.store(false, std::memory_order_relaxed);
         interrupted_ = false;
-        return reserved_ != taken_;
+        return work();
     }
 
 public:
@@ -210,7 +211,9 @@ private:
     std::byte* const ring_;
     mutable std::mutex mutex_;
     std::condition_variable space_, ready_, done_;
-    std::uint64_t reserved_ = 0;  // bytes reserved since the start (positions are taken modulo capacity)
+    // Bytes reserved since the start (positions are taken modulo capacity); written
+    // under `mutex_`, read by the consumer without it.
+    std::atomic<std::uint64_t> reserved_{0};
     std::uint64_t released_ = 0;  // bytes given back by the consumer
     std::uint64_t taken_ = 0;     // consumer only: bytes taken
     std::uint64_t pushed_ = 0;
