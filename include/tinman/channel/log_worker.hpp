@@ -69,7 +69,7 @@ public:
 
     /// Waits until every record queued before this call is appended to its channel.
     void drain() {
-        if (queue_) queue_->wait_consumed(queue_->pushed());
+        if (queue_) queue_->wait_done(queue_->end_position());
     }
 
     /// Throws (once) the first error the thread met appending a record.
@@ -126,7 +126,7 @@ private:
                 next_flush = clock::now() + options_.flush_interval;
             }
             std::lock_guard lock(timer_mutex_);
-            if (stopping_ && (!queue_ || queue_->pushed() == consumed_)) break;
+            if (stopping_ && (!queue_ || queue_->empty())) break;
         }
     }
 
@@ -142,16 +142,10 @@ private:
             } catch (...) {
                 keep_error(std::current_exception());
             }
-            // Room and progress are given back in batches: fewer wake-ups for producers and flushes.
-            if (++taken % 64 == 0) settle(64);
+            // Room is given back in batches: fewer wake-ups for producers and flushes.
+            if (++taken % 64 == 0) queue_->release();
         }
-        settle(taken % 64);
-    }
-
-    void settle(std::uint64_t n) {
         queue_->release();
-        consumed_ += n;
-        if (n != 0) queue_->mark_consumed(n);
     }
 
     void flush_all() {
@@ -183,7 +177,6 @@ private:
     std::mutex timer_mutex_;
     std::condition_variable timer_;
     bool stopping_ = false;
-    std::uint64_t consumed_ = 0;  // the thread's own count of records taken
 
     std::mutex slots_mutex_;
     std::vector<std::shared_ptr<ChannelSlot>> slots_;

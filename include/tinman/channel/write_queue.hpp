@@ -4,21 +4,21 @@
 /// background mode and the log's writer thread: encoded records, copied into one
 /// ring of bytes (no allocation per record), taken out in the order they were put in.
 
+#include <sys/mman.h>
+
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
-#include <memory>
 #include <mutex>
 #include <new>
 #include <optional>
 #include <span>
 #include <thread>
 #include <type_traits>
-
-#include <sys/mman.h>
 
 #include "../framing/payload.hpp"
 
@@ -32,8 +32,13 @@ struct QueuedRecord {
 };
 
 /// A multi-producer, single-consumer queue of records in a ring of `capacity`
-/// bytes. A producer reserves room under a short lock, copies its record outside
-/// it, then publishes it; the consumer takes records strictly in reservation order.
+/// bytes. A producer reserves room with one atomic compare-and-swap (no lock: a
+/// real-time thread never waits for a thread that was preempted holding one),
+/// copies its record in and publishes it; the consumer takes records strictly in
+/// reservation order. Ring memory not in use reads as zeros (the consumer clears
+/// what it gives back), which is how an unpublished record looks. Producers make no
+/// system call: the consumer polls while the queue is short (see `wait_for_work`),
+/// so a record waits at most 16 ms before the consumer takes it.
 class WriteQueue {
 public:
     explicit WriteQueue(std::size_t capacity)
@@ -42,43 +47,38 @@ public:
     WriteQueue& operator=(const WriteQueue&) = delete;
     ~WriteQueue() { ::munmap(ring_, capacity_); }
 
-    /// True when a record of `p` can ever fit (else the caller writes it itself).
+    /// True when a record of `p` can ever be queued (else the caller writes it itself).
     [[nodiscard]] bool fits(const Payload& p) const noexcept { return extent_of(p) <= capacity_ / 2; }
 
     /// Copies a record in. When the queue is full: waits for room if `block`,
     /// else returns false (nothing queued). Requires `fits(p)`.
     bool push(void* channel, std::int64_t timestamp, const Payload& p, bool block) {
         const std::size_t extent = extent_of(p);
-        std::byte* slot = nullptr;
-        {
-            std::unique_lock lock(mutex_);
-            for (;;) {
-                std::uint64_t reserved = reserved_.load(std::memory_order_relaxed);
-                const std::size_t at = static_cast<std::size_t>(reserved % capacity_);
-                // A record never wraps: if it does not fit before the end, the rest of the ring is skipped.
-                const std::size_t skip = at + extent > capacity_ ? capacity_ - at : 0;
-                if (reserved + skip + extent - released_ <= capacity_) {
-                    if (skip != 0) {
-                        header_at(at)->extent = skip;
-                        state_of(header_at(at)).store(State::skip, std::memory_order_relaxed);
-                        reserved += skip;
-                    }
-                    slot = ring_ + static_cast<std::size_t>(reserved % capacity_);
-                    // Earlier laps left other bytes here: unpublished until the copy is done.
-                    state_of(reinterpret_cast<Header*>(slot)).store(State::being_written, std::memory_order_relaxed);
-                    reserved += extent;
-                    reserved_.store(reserved, std::memory_order_release);  // the consumer reads states only below it
-                    ++pushed_;
-                    high_water_ = std::max<std::uint64_t>(high_water_, reserved - released_);
-                    break;
-                }
+        // Large records may fill only half the ring: a channel streaming frames as fast
+        // as it can never leaves the small records of other channels without room.
+        const std::size_t limit = extent > small_record_bytes ? capacity_ / 2 : capacity_;
+        std::uint64_t at = reserved_.load(std::memory_order_relaxed);
+        std::size_t skip = 0;
+        for (;;) {
+            const std::size_t offset = static_cast<std::size_t>(at % capacity_);
+            // A record never wraps: if it does not fit before the end, the rest of the ring is skipped.
+            skip = offset + extent > capacity_ ? capacity_ - offset : 0;
+            if (at + skip + extent - released_.load(std::memory_order_acquire) > limit) {
                 if (!block) return false;
-                ++space_waiters_;
-                space_.wait(lock);
-                --space_waiters_;
+                wait_for_room(at + skip + extent - limit);
+                at = reserved_.load(std::memory_order_relaxed);
+                continue;
             }
+            if (reserved_.compare_exchange_weak(at, at + skip + extent, std::memory_order_acq_rel)) break;
         }
-        auto* h = reinterpret_cast<Header*>(slot);  // its state reads being_written until published
+        if (skip != 0) {
+            Header* s = header_at(static_cast<std::size_t>(at % capacity_));
+            s->extent = skip;
+            state_of(s).store(State::skip, std::memory_order_release);
+            at += skip;
+        }
+        std::byte* slot = ring_ + static_cast<std::size_t>(at % capacity_);
+        auto* h = reinterpret_cast<Header*>(slot);  // its state reads `being_written` (zero) until published
         h->channel = channel;
         h->timestamp = timestamp;
         h->head_size = p.head.size();
@@ -89,23 +89,25 @@ public:
         if (!p.head.empty()) std::memcpy(out, p.head.data(), p.head.size());
         if (!p.body.empty()) std::memcpy(out + p.head.size(), p.body.data(), p.body.size());
         state_of(h).store(State::ready, std::memory_order_release);
-        if (consumer_waiting_.load(std::memory_order_seq_cst)) {
+        update_high_water(at + extent);
+        // No system call per record: a sleeping consumer looks again within
+        // `max_poll`; it is woken early only once the queue is a quarter full.
+        if (at + extent - released_.load(std::memory_order_relaxed) > capacity_ / 4 &&
+            consumer_waiting_.load(std::memory_order_seq_cst)) {
             std::lock_guard lock(mutex_);
             ready_.notify_one();
         }
         return true;
     }
 
-    /// Consumer: the next record, waiting until `deadline` (or `interrupt()`) for
-    /// one; nullopt when none came. Its payload stays valid until `release()`.
+    /// Consumer: the next record, waiting until `deadline` for one; nullopt when none
+    /// came, or early when someone waits for room (`interrupt`, `wait_done`): the
+    /// consumer should then `release()` what it took. A payload stays valid until `release()`.
     [[nodiscard]] std::optional<QueuedRecord> pop(std::chrono::steady_clock::time_point deadline) {
         for (;;) {
             if (Header* h = header_at(static_cast<std::size_t>(taken_ % capacity_)); wait_published(h)) {
                 const std::uint32_t state = state_of(h).load(std::memory_order_acquire);
-                const std::size_t extent = h->extent;
-                // The slot reads as unpublished again when the ring comes round to it.
-                state_of(h).store(State::being_written, std::memory_order_relaxed);
-                taken_ += extent;
+                taken_ += h->extent;
                 if (state == State::skip) continue;
                 const std::byte* data = reinterpret_cast<const std::byte*>(h) + sizeof(Header);
                 return QueuedRecord{h->channel, h->timestamp,
@@ -116,39 +118,54 @@ public:
         }
     }
 
-    /// Consumer: frees the room of every record taken so far (and wakes waiting producers).
+    /// Consumer: gives back the room of every record taken so far (cleared to
+    /// zeros first), marks them done (see `wait_done`) and wakes waiting producers.
     void release() {
-        std::lock_guard lock(mutex_);
-        released_ = taken_;
-        if (space_waiters_ != 0) space_.notify_all();
+        const std::uint64_t released = released_.load(std::memory_order_relaxed);
+        if (released == taken_) return;
+        clear(released, taken_);
+        released_.store(taken_, std::memory_order_seq_cst);
+        if (waiters_.load(std::memory_order_seq_cst) != 0) {
+            std::lock_guard lock(mutex_);
+            space_.notify_all();
+        }
     }
 
-    /// Records pushed so far (the number to wait for with `wait_consumed`).
-    [[nodiscard]] std::uint64_t pushed() const {
-        std::lock_guard lock(mutex_);
-        return pushed_;
-    }
-    /// Consumer: `n` more records were dealt with.
-    void mark_consumed(std::uint64_t n) {
-        consumed_.fetch_add(n, std::memory_order_release);
-        std::lock_guard lock(mutex_);
-        done_.notify_all();
-    }
-    /// Waits until `count` records were consumed.
-    void wait_consumed(std::uint64_t count) {
+    /// Where the queue's end is now: every record queued before this call lies before it.
+    [[nodiscard]] std::uint64_t end_position() const noexcept { return reserved_.load(std::memory_order_acquire); }
+    /// Waits until the consumer has released everything before `position` (waking it).
+    void wait_done(std::uint64_t position) {
+        if (released_.load(std::memory_order_acquire) >= position) return;
         std::unique_lock lock(mutex_);
-        done_.wait(lock, [&] { return consumed_.load(std::memory_order_acquire) >= count; });
+        interrupted_ = true;  // the consumer may be sleeping between polls
+        ready_.notify_all();
+        waiters_.fetch_add(1, std::memory_order_seq_cst);
+        space_.wait(lock, [&] { return released_.load(std::memory_order_seq_cst) >= position; });
+        waiters_.fetch_sub(1, std::memory_order_relaxed);
     }
-    [[nodiscard]] std::uint64_t high_water_bytes() const {
+    /// True when every record queued so far was taken and released.
+    [[nodiscard]] bool empty() const noexcept {
+        return released_.load(std::memory_order_acquire) == reserved_.load(std::memory_order_acquire);
+    }
+
+    /// Makes a sleeping consumer return from `pop` at once.
+    void interrupt() {
         std::lock_guard lock(mutex_);
-        return high_water_;
+        interrupted_ = true;
+        ready_.notify_all();
+    }
+
+    [[nodiscard]] std::uint64_t high_water_bytes() const noexcept {
+        return high_water_.load(std::memory_order_relaxed);
     }
 
 private:
     enum State : std::uint32_t { being_written = 0, ready = 1, skip = 2 };
     static constexpr std::size_t slot_alignment = 64;
+    static constexpr std::size_t small_record_bytes = std::size_t{64} << 10;
 
-    // A plain struct laid over the ring (which starts as zeros: every state `being_written`).
+    // A plain struct laid over the ring (which reads as zeros where not in use:
+    // every state `being_written` until a producer publishes).
     struct alignas(slot_alignment) Header {
         std::uint32_t state;  // accessed only through `state_of` (atomically)
         void* channel;
@@ -169,13 +186,27 @@ private:
     [[nodiscard]] static std::size_t extent_of(const Payload& p) noexcept {
         return sizeof(Header) + round_up(p.head.size() + p.body.size());
     }
-    [[nodiscard]] Header* header_at(std::size_t at) const noexcept { return reinterpret_cast<Header*>(ring_ + at); }
+    [[nodiscard]] Header* header_at(std::size_t offset) const noexcept {
+        return reinterpret_cast<Header*>(ring_ + offset);
+    }
 
-    /// Ring memory that reads as zeros (every slot unpublished), touched only as used.
+    /// Ring memory that reads as zeros, mapped in at once: a producer never takes a
+    /// page fault on the way (the queue's size is resident while the log is open).
     [[nodiscard]] static std::byte* map_zeroed(std::size_t n) {
-        void* p = ::mmap(nullptr, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        void* p = ::mmap(nullptr, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
         if (p == MAP_FAILED) throw std::bad_alloc();
         return static_cast<std::byte*>(p);
+    }
+
+    /// Zeroes ring positions [from, to) (at most one lap), before they are given
+    /// back: no producer writes there until then.
+    void clear(std::uint64_t from, std::uint64_t to) noexcept {
+        while (from < to) {
+            const std::size_t offset = static_cast<std::size_t>(from % capacity_);
+            const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(to - from, capacity_ - offset));
+            std::memset(ring_ + offset, 0, n);
+            from += n;
+        }
     }
 
     /// True once the slot at `h` holds a published record (or a skip); when a
@@ -191,37 +222,43 @@ private:
     bool wait_for_work(std::chrono::steady_clock::time_point deadline) {
         std::unique_lock lock(mutex_);
         consumer_waiting_.store(true, std::memory_order_seq_cst);
-        const auto work = [&] { return reserved_.load(std::memory_order_relaxed) != taken_; };
-        ready_.wait_until(lock, deadline, [&] { return work() || interrupted_; });
+        const auto work = [&] { return reserved_.load(std::memory_order_seq_cst) != taken_; };
+        // Polls, from every 0.5 ms after recent work to every `max_poll` when idle.
+        while (!work() && !interrupted_ && std::chrono::steady_clock::now() < deadline) {
+            ready_.wait_until(lock, std::min(deadline, std::chrono::steady_clock::now() + poll_));
+            poll_ = std::min(poll_ * 2, max_poll);
+        }
+        if (work()) poll_ = min_poll;
         consumer_waiting_.store(false, std::memory_order_relaxed);
         interrupted_ = false;
         return work();
     }
 
-public:
-    /// Makes a sleeping consumer return from `pop` at once (see `wake`).
-    void interrupt() {
-        std::lock_guard lock(mutex_);
-        interrupted_ = true;
-        ready_.notify_all();
+    /// Producer: sleeps until the consumer has released up to `position`.
+    void wait_for_room(std::uint64_t position) { wait_done(position); }
+
+    void update_high_water(std::uint64_t end) noexcept {
+        const std::uint64_t used = end - released_.load(std::memory_order_relaxed);
+        std::uint64_t seen = high_water_.load(std::memory_order_relaxed);
+        while (used > seen && !high_water_.compare_exchange_weak(seen, used, std::memory_order_relaxed)) {
+        }
     }
 
-private:
     const std::size_t capacity_;
     std::byte* const ring_;
-    mutable std::mutex mutex_;
-    std::condition_variable space_, ready_, done_;
-    // Bytes reserved since the start (positions are taken modulo capacity); written
-    // under `mutex_`, read by the consumer without it.
-    std::atomic<std::uint64_t> reserved_{0};
-    std::uint64_t released_ = 0;  // bytes given back by the consumer
-    std::uint64_t taken_ = 0;     // consumer only: bytes taken
-    std::uint64_t pushed_ = 0;
-    std::uint64_t high_water_ = 0;
-    std::atomic<std::uint64_t> consumed_{0};
+    // Positions are bytes since the start (taken modulo the capacity in the ring).
+    std::atomic<std::uint64_t> reserved_{0};  // producers: end of what is reserved
+    std::atomic<std::uint64_t> released_{0};  // consumer: end of what was given back
+    std::uint64_t taken_ = 0;                 // consumer only: end of what was taken
+    std::atomic<std::uint64_t> high_water_{0};
     std::atomic<bool> consumer_waiting_{false};
+    std::atomic<int> waiters_{0};  // producers waiting for room, callers waiting for `wait_done`
+    std::mutex mutex_;             // only for sleeping and waking
+    std::condition_variable space_, ready_;
     bool interrupted_ = false;
-    int space_waiters_ = 0;
+    static constexpr std::chrono::microseconds min_poll{500};
+    static constexpr std::chrono::microseconds max_poll{16000};
+    std::chrono::microseconds poll_ = min_poll;  // consumer only
 };
 
 }  // namespace tinman::detail

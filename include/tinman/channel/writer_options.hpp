@@ -36,9 +36,10 @@ struct WriterOptions {
     bool time_index = true;
     WriteMode mode = WriteMode::blocking;
     /// Background mode: most bytes of encoded records waiting in the queue (each
-    /// record takes its payload plus 64 bytes). A record larger than this is written
-    /// once every record queued before it is.
-    std::size_t queue_bytes = std::size_t{64} << 20;
+    /// record takes its payload plus 64 bytes); this memory is resident while the log is open. Records over 64 KiB may fill only half
+    /// of it, so that a channel of large frames never starves small records; one over
+    /// half of it is written by `write()` itself, once every record queued before it is.
+    std::size_t queue_bytes = std::size_t{32} << 20;
     QueueFullPolicy when_full = QueueFullPolicy::block;
     /// Every this much wall time, every channel's buffered records are handed to the
     /// OS, so that a crash of the process loses at most about this much of any
