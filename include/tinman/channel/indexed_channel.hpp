@@ -12,6 +12,7 @@
 
 #include "../codecs/codec.hpp"
 #include "../index/time_index.hpp"
+#include "../io/read_ahead.hpp"
 #include "opened_channel.hpp"
 #include "read_options.hpp"
 #include "record.hpp"
@@ -118,9 +119,17 @@ private:
     struct State {
         State(OpenedChannel o, C c, ReadOptions opt)
             : opened(std::move(o)), codec(std::move(c)),
-              index(opened.segment, opened.header, index_path_for(opened.segment->path()), opt.verify_max_bytes) {}
+              index(opened.segment, opened.header, index_path_for(opened.segment->path()), opt.verify_max_bytes),
+              advise_on_jump(opt.access == ReadAhead::normal) {}
 
         value_type decode(std::uint64_t i) {
+            // The first jump (not the next record) says the access is random: from then on the
+            // kernel reads only the pages touched, not a read-ahead window around each.
+            if (advise_on_jump && i != next && next != 0) {
+                opened.segment->advise(ReadAhead::random);
+                advise_on_jump = false;
+            }
+            next = i + 1;
             // The index knows the file and record; add the channel (only on failure: no allocation per record).
             const auto where = [&] {
                 return ErrorContext{.channel = opened.name, .path = opened.segment->path(), .record = i};
@@ -140,6 +149,8 @@ private:
         C codec;
         detail::decoder_t<C> decoder;
         TimeIndex index;
+        bool advise_on_jump;
+        std::uint64_t next = 0;  // the record after the last one decoded
     };
 
     State& state() const {

@@ -355,3 +355,22 @@ TEST_CASE("ObLogReader: a full scan larger than the read-ahead windows yields ev
         CHECK(in_order);
     }
 }
+
+TEST_CASE("IndexedChannel: the first jump advises random access, sequential use keeps the default") {
+    TempDir dir;
+    write_doubles(dir.path(), "c", 50, 4);
+    ObLogReader reader{dir.path()};
+    auto view = reader.indexed_channel<NdArrayCodec<double>>("c");
+    auto random_advised = [&] { return test::vm_flags_of(view.segment()->bytes().data()).find(" rr ") != std::string::npos; };
+    for (std::uint64_t i = 0; i < 10; ++i) CHECK(view[i].value(0) == double(i));
+    CHECK_FALSE(random_advised());
+    CHECK(view[40].value(0) == 40.0);
+    CHECK(random_advised());
+
+    ReadOptions sequential;
+    sequential.access = ReadAhead::sequential;  // a choice of the caller's is kept
+    auto chosen = reader.indexed_channel<NdArrayCodec<double>>("c", {}, sequential);
+    CHECK(chosen[3].value(0) == 3.0);
+    CHECK(chosen[30].value(0) == 30.0);
+    CHECK(test::vm_flags_of(chosen.segment()->bytes().data()).find(" sr ") != std::string::npos);
+}
