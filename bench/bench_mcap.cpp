@@ -29,11 +29,10 @@
 // Flags: --filter=REGEX (contenders whose "workload/contender" key matches), --list,
 // --benchmark_out=FILE (every round's times, JSON).
 
+// MCAP is header-only: this, the one translation unit, compiles its implementation.
 #define MCAP_IMPLEMENTATION
 #include <mcap/reader.hpp>
 #include <mcap/writer.hpp>
-
-#include <sys/uio.h>
 
 #include <chrono>
 #include <memory>
@@ -52,8 +51,8 @@ using Clock = std::chrono::steady_clock;
 
 struct Config {
     bool quick = false;
-    std::size_t records = 1'000'000;    // small records
-    std::size_t large_records = 64;     // of large_bytes each
+    std::size_t records = 1'000'000;  // small records
+    std::size_t large_records = 64;   // of large_bytes each
     std::size_t large_bytes = 4 * MiB;
     std::size_t random_reads = 1000;
     int rounds = 7;
@@ -97,7 +96,7 @@ const Config& config() {
 // ------------------------------------------------------------------ the data
 
 constexpr std::int64_t t0 = 1'700'000'000'000'000'000;  // ns since the epoch
-constexpr std::int64_t step = 1000;                      // ns between records
+constexpr std::int64_t step = 1000;                     // ns between records
 constexpr std::size_t payload_doubles = 8;
 constexpr std::size_t payload_bytes = payload_doubles * sizeof(double);
 constexpr std::size_t raw_record_bytes = sizeof(std::int64_t) + payload_bytes;  // the baselines' records
@@ -412,9 +411,7 @@ mcap::McapWriterOptions mcap_options(McapVariant v) {
     return o;
 }
 
-void require_ok(const mcap::Status& s, const std::string& what) {
-    require(s.ok(), what + ": " + s.message);
-}
+void require_ok(const mcap::Status& s, const std::string& what) { require(s.ok(), what + ": " + s.message); }
 
 /// An MCAP writer with one schema and one channel (what opening a channel costs in MCAP).
 struct McapChannelWriter {
@@ -493,9 +490,7 @@ struct McapProblems {
     void check() const { require(first.empty(), "MCAP: " + first); }
 };
 
-void add_message(Tally& t, const mcap::Message& m) {
-    t.add(static_cast<std::int64_t>(m.logTime), m.data, m.dataSize);
-}
+void add_message(Tally& t, const mcap::Message& m) { t.add(static_cast<std::int64_t>(m.logTime), m.data, m.dataSize); }
 
 /// Messages with log time in [from, to); `summary`: read the summary first, so that
 /// only the chunks overlapping the range are read.
@@ -704,9 +699,9 @@ struct Contender {
     std::string label;  // in the detail table and the summary
     std::string tag;    // short, in the side-by-side table
     Kind kind;
-    std::vector<fs::path> files;                      // what it reads: dropped (cold) or cached (warm) first
-    std::function<double(bool warm_up)> run;          // ns of the timed part; checks its own result
-    bool judged = false;                              // a tinman figure held to the workload's target
+    std::vector<fs::path> files;              // what it reads: dropped (cold) or cached (warm) first
+    std::function<double(bool warm_up)> run;  // ns of the timed part; checks its own result
+    bool judged = false;                      // a tinman figure held to the workload's target
 };
 
 struct Workload {
@@ -715,11 +710,11 @@ struct Workload {
     Figure figure;
     double amount;  // per run: records, bytes, or operations (latency: ns per operation)
     Cache cache;
-    double target;  // tinman / best MCAP
+    double target;         // tinman / best MCAP
     std::string baseline;  // key of the baseline shown beside tinman
-    std::vector<Contender> contenders;
+    std::vector<Contender> contenders = {};
 
-    std::map<std::string, std::vector<double>> ns;  // per contender, one per round
+    std::map<std::string, std::vector<double>> ns = {};  // per contender, one per round
     std::size_t worst_residue = 0;  // cold: bytes still cached after dropping; warm: bytes not cached
 };
 
@@ -745,15 +740,21 @@ void check_written(bool warm_up, const std::function<Tally()>& read_back, const 
 
 Workload write_small_workload() {
     const std::size_t n = config().records;
-    Workload w{"write_small", "write " + count_name(n) + " x 64 B records", Figure::records_per_s,
-               static_cast<double>(n), Cache::none, 2.0, "fwrite", {}, {}, 0};
+    Workload w{.key = "write_small",
+               .label = "write " + count_name(n) + " x 64 B records",
+               .figure = Figure::records_per_s,
+               .amount = static_cast<double>(n),
+               .cache = Cache::none,
+               .target = 2.0,
+               .baseline = "fwrite"};
     const Tally want = expect_small(0, n);
     auto tinman = [=](auto codec, const char* name) {
         using C = decltype(codec);
         return [=](bool warm_up) {
             const fs::path dir = write_dir();
             const double ns = tinman_write_small<C>(dir, name, n);
-            check_written(warm_up, [&] { return tinman_read<C>(dir, name, {}); }, want, name);
+            check_written(
+                warm_up, [&] { return tinman_read<C>(dir, name, {}); }, want, name);
             fs::remove_all(dir);
             return ns;
         };
@@ -762,7 +763,8 @@ Workload write_small_workload() {
         return [=](bool warm_up) {
             const fs::path dir = write_dir();
             const double ns = mcap_write_small(dir / "w.mcap", n, v);
-            check_written(warm_up, [&] { return mcap_read(dir / "w.mcap", McapInput::file); }, want, "MCAP");
+            check_written(
+                warm_up, [&] { return mcap_read(dir / "w.mcap", McapInput::file); }, want, "MCAP");
             fs::remove_all(dir);
             return ns;
         };
@@ -771,15 +773,21 @@ Workload write_small_workload() {
         return [=](bool warm_up) {
             const fs::path dir = write_dir();
             const double ns = write(dir / "w.bin", n);
-            check_written(warm_up, [&] { return read2_small(dir / "w.bin"); }, want, "raw");
+            check_written(
+                warm_up, [&] { return read2_small(dir / "w.bin"); }, want, "raw");
             fs::remove_all(dir);
             return ns;
         };
     };
     w.contenders = {
         {"tinman_bytes", "tinman BytesCodec", "bytes", Kind::tinman, {}, tinman(tinman::BytesCodec{}, "bytes"), true},
-        {"tinman_doubles", "tinman NdArrayCodec<double>, 8 doubles", "8 doubles", Kind::tinman, {},
-         tinman(tinman::NdArrayCodec<double>{}, "doubles"), true},
+        {"tinman_doubles",
+         "tinman NdArrayCodec<double>, 8 doubles",
+         "8 doubles",
+         Kind::tinman,
+         {},
+         tinman(tinman::NdArrayCodec<double>{}, "doubles"),
+         true},
         {"mcap_chunked", "MCAP chunked, CRC off", "chunked, CRC off", Kind::mcap, {}, mcap({true, false})},
         {"mcap_chunked_crc", "MCAP chunked, chunk CRC", "chunked, CRC", Kind::mcap, {}, mcap({true, true})},
         {"mcap_unchunked", "MCAP unchunked, no CRC", "unchunked", Kind::mcap, {}, mcap({false, false})},
@@ -793,9 +801,13 @@ Workload read_small_workload(Cache cache) {
     const DataFiles& d = data();
     const std::size_t n = config().records;
     const bool warm = cache == Cache::warm;
-    Workload w{warm ? "read_small_warm" : "read_small_cold",
-               "read all " + count_name(n) + " x 64 B, " + (warm ? "warm" : "cold"), Figure::records_per_s,
-               static_cast<double>(n), cache, warm ? 2.0 : 1.0, "fread", {}, {}, 0};
+    Workload w{.key = warm ? "read_small_warm" : "read_small_cold",
+               .label = "read all " + count_name(n) + " x 64 B, " + (warm ? "warm" : "cold"),
+               .figure = Figure::records_per_s,
+               .amount = static_cast<double>(n),
+               .cache = cache,
+               .target = warm ? 2.0 : 1.0,
+               .baseline = "fread"};
     const Tally want = expect_small(0, n);
     auto check = [=](const std::string& who, auto read) {
         return [=](bool) {
@@ -808,45 +820,89 @@ Workload read_small_workload(Cache cache) {
     };
     const auto normal = read_options(tinman::ReadAhead::normal);
     w.contenders = {
-        {"tinman_bytes", "tinman BytesCodec", "bytes", Kind::tinman, {d.tinman_bytes},
-         check("tinman bytes", [=, &d] { return tinman_read<tinman::BytesCodec>(d.tinman_bytes, "bytes", normal); }), true},
-        {"tinman_doubles", "tinman NdArrayCodec<double> (xarray views)", "doubles", Kind::tinman, {d.tinman_doubles},
+        {"tinman_bytes",
+         "tinman BytesCodec",
+         "bytes",
+         Kind::tinman,
+         {d.tinman_bytes},
+         check("tinman bytes", [=, &d] { return tinman_read<tinman::BytesCodec>(d.tinman_bytes, "bytes", normal); }),
+         true},
+        {"tinman_doubles",
+         "tinman NdArrayCodec<double> (xarray views)",
+         "doubles",
+         Kind::tinman,
+         {d.tinman_doubles},
          check("tinman doubles",
                [=, &d] { return tinman_read<tinman::NdArrayCodec<double>>(d.tinman_doubles, "doubles", normal); }),
          true},
-        {"tinman_rank1", "tinman NdArrayCodec<double, 1> (rank-1 views)", "rank 1", Kind::tinman, {d.tinman_doubles},
+        {"tinman_rank1",
+         "tinman NdArrayCodec<double, 1> (rank-1 views)",
+         "rank 1",
+         Kind::tinman,
+         {d.tinman_doubles},
          check("tinman rank 1",
                [=, &d] { return tinman_read<tinman::NdArrayCodec<double, 1>>(d.tinman_doubles, "doubles", normal); }),
          true},
-        {"tinman_any", "tinman AnyArrayCodec (AnyArray, as<double>())", "AnyArray", Kind::tinman, {d.tinman_doubles},
+        {"tinman_any",
+         "tinman AnyArrayCodec (AnyArray, as<double>())",
+         "AnyArray",
+         Kind::tinman,
+         {d.tinman_doubles},
          check("tinman AnyArray",
                [=, &d] { return tinman_read<tinman::AnyArrayCodec>(d.tinman_doubles, "doubles", normal); }),
          true},
     };
     if (warm) {
         const auto unverified = read_options(tinman::ReadAhead::normal, false);
-        w.contenders.push_back({"tinman_bytes_unverified", "tinman BytesCodec, checksums off", "bytes, no CRC",
-                                Kind::tinman, {d.tinman_bytes}, check("tinman bytes, checksums off", [=, &d] {
+        w.contenders.push_back({"tinman_bytes_unverified",
+                                "tinman BytesCodec, checksums off",
+                                "bytes, no CRC",
+                                Kind::tinman,
+                                {d.tinman_bytes},
+                                check("tinman bytes, checksums off", [=, &d] {
                                     return tinman_read<tinman::BytesCodec>(d.tinman_bytes, "bytes", unverified);
                                 })});
     } else {
         const auto sequential = read_options(tinman::ReadAhead::sequential);
-        w.contenders.push_back({"tinman_bytes_sequential", "tinman BytesCodec, ReadAhead::sequential",
-                                "bytes, sequential", Kind::tinman, {d.tinman_bytes},
+        w.contenders.push_back({"tinman_bytes_sequential",
+                                "tinman BytesCodec, ReadAhead::sequential",
+                                "bytes, sequential",
+                                Kind::tinman,
+                                {d.tinman_bytes},
                                 check("tinman bytes, sequential", [=, &d] {
                                     return tinman_read<tinman::BytesCodec>(d.tinman_bytes, "bytes", sequential);
                                 })});
     }
     const std::vector<Contender> others = {
-        {"mcap_file", "MCAP chunked, FILE* reader", "chunked, FILE*", Kind::mcap, {d.mcap_chunked},
+        {"mcap_file",
+         "MCAP chunked, FILE* reader",
+         "chunked, FILE*",
+         Kind::mcap,
+         {d.mcap_chunked},
          check("MCAP FILE*", [=, &d] { return mcap_read(d.mcap_chunked, McapInput::file); })},
-        {"mcap_mmap", "MCAP chunked, BufferReader over mmap", "chunked, mmap", Kind::mcap, {d.mcap_chunked},
+        {"mcap_mmap",
+         "MCAP chunked, BufferReader over mmap",
+         "chunked, mmap",
+         Kind::mcap,
+         {d.mcap_chunked},
          check("MCAP mmap", [=, &d] { return mcap_read(d.mcap_chunked, McapInput::mapping); })},
-        {"fread", "fread, 64 KiB buffer, per record", "fread", Kind::baseline, {d.raw_small},
+        {"fread",
+         "fread, 64 KiB buffer, per record",
+         "fread",
+         Kind::baseline,
+         {d.raw_small},
          check("fread", [=, &d] { return fread_small(d.raw_small); })},
-        {"read2", "read(2), 72 KiB blocks", "read(2)", Kind::baseline, {d.raw_small},
+        {"read2",
+         "read(2), 72 KiB blocks",
+         "read(2)",
+         Kind::baseline,
+         {d.raw_small},
          check("read(2)", [=, &d] { return read2_small(d.raw_small); })},
-        {"pread", "pread, 72 KiB blocks", "pread", Kind::baseline, {d.raw_small},
+        {"pread",
+         "pread, 72 KiB blocks",
+         "pread",
+         Kind::baseline,
+         {d.raw_small},
          check("pread", [=, &d] { return pread_small(d.raw_small); })},
     };
     w.contenders.insert(w.contenders.end(), others.begin(), others.end());
@@ -856,20 +912,30 @@ Workload read_small_workload(Cache cache) {
 Workload write_large_workload() {
     const std::size_t n = config().large_records;
     const double bytes = static_cast<double>(n * config().large_bytes);
-    Workload w{"write_large", "write " + std::to_string(n) + " x " + size_name(config().large_bytes) + " records",
-               Figure::bytes_per_s, bytes, Cache::none, 1.0, "write2", {}, {}, 0};
+    Workload w{.key = "write_large",
+               .label = "write " + std::to_string(n) + " x " + size_name(config().large_bytes) + " records",
+               .figure = Figure::bytes_per_s,
+               .amount = bytes,
+               .cache = Cache::none,
+               .target = 1.0,
+               .baseline = "write2"};
     const Tally want = expect_large(n);
     auto mcap = [=](McapVariant v) {
         return [=](bool warm_up) {
             const fs::path dir = write_dir();
             const double ns = mcap_write_large(dir / "w.mcap", n, v);
-            check_written(warm_up, [&] { return mcap_read(dir / "w.mcap", McapInput::file); }, want, "MCAP");
+            check_written(
+                warm_up, [&] { return mcap_read(dir / "w.mcap", McapInput::file); }, want, "MCAP");
             fs::remove_all(dir);
             return ns;
         };
     };
     w.contenders = {
-        {"tinman", "tinman NdArrayCodec<double>, checksummed", "checksummed", Kind::tinman, {},
+        {"tinman",
+         "tinman NdArrayCodec<double>, checksummed",
+         "checksummed",
+         Kind::tinman,
+         {},
          [=](bool warm_up) {
              const fs::path dir = write_dir();
              const double ns = tinman_write_large(dir, n);
@@ -881,11 +947,16 @@ Workload write_large_workload() {
          true},
         {"mcap_unchunked", "MCAP unchunked, no CRC", "unchunked, no CRC", Kind::mcap, {}, mcap({false, false})},
         {"mcap_unchunked_crc", "MCAP unchunked, data CRC", "unchunked, CRC", Kind::mcap, {}, mcap({false, true})},
-        {"write2", "write(2), one call per record", "write(2)", Kind::baseline, {},
+        {"write2",
+         "write(2), one call per record",
+         "write(2)",
+         Kind::baseline,
+         {},
          [=](bool warm_up) {
              const fs::path dir = write_dir();
              const double ns = write2_large(dir / "w.bin", n);
-             check_written(warm_up, [&] { return read2_large(dir / "w.bin"); }, want, "write(2)");
+             check_written(
+                 warm_up, [&] { return read2_large(dir / "w.bin"); }, want, "write(2)");
              fs::remove_all(dir);
              return ns;
          }},
@@ -897,10 +968,14 @@ Workload read_large_workload(Cache cache) {
     const DataFiles& d = data();
     const std::size_t n = config().large_records;
     const bool warm = cache == Cache::warm;
-    Workload w{warm ? "read_large_warm" : "read_large_cold",
-               "read + sum " + std::to_string(n) + " x " + size_name(config().large_bytes) + ", " +
-                   (warm ? "warm" : "cold"),
-               Figure::bytes_per_s, static_cast<double>(n * config().large_bytes), cache, 1.0, "read2", {}, {}, 0};
+    Workload w{.key = warm ? "read_large_warm" : "read_large_cold",
+               .label = "read + sum " + std::to_string(n) + " x " + size_name(config().large_bytes) + ", " +
+                        (warm ? "warm" : "cold"),
+               .figure = Figure::bytes_per_s,
+               .amount = static_cast<double>(n * config().large_bytes),
+               .cache = cache,
+               .target = 1.0,
+               .baseline = "read2"};
     const Tally want = expect_large(n);
     auto check = [=](const std::string& who, auto read) {
         return [=](bool) {
@@ -915,15 +990,36 @@ Workload read_large_workload(Cache cache) {
     const auto normal = read_options(tinman::ReadAhead::normal);
     const auto sequential = read_options(tinman::ReadAhead::sequential);
     w.contenders = {
-        {"tinman", "tinman NdArrayCodec<double>", "default", Kind::tinman, {d.tinman_large},
-         check("tinman", [=, &d] { return tinman_read<Codec>(d.tinman_large, "large", normal); }), true},
-        {"tinman_sequential", "tinman, ReadAhead::sequential", "sequential", Kind::tinman, {d.tinman_large},
+        {"tinman",
+         "tinman NdArrayCodec<double>",
+         "default",
+         Kind::tinman,
+         {d.tinman_large},
+         check("tinman", [=, &d] { return tinman_read<Codec>(d.tinman_large, "large", normal); }),
+         true},
+        {"tinman_sequential",
+         "tinman, ReadAhead::sequential",
+         "sequential",
+         Kind::tinman,
+         {d.tinman_large},
          check("tinman sequential", [=, &d] { return tinman_read<Codec>(d.tinman_large, "large", sequential); })},
-        {"mcap_file", "MCAP unchunked, FILE* reader", "FILE*", Kind::mcap, {d.mcap_large},
+        {"mcap_file",
+         "MCAP unchunked, FILE* reader",
+         "FILE*",
+         Kind::mcap,
+         {d.mcap_large},
          check("MCAP FILE*", [=, &d] { return mcap_read(d.mcap_large, McapInput::file); })},
-        {"mcap_mmap", "MCAP unchunked, BufferReader over mmap", "mmap", Kind::mcap, {d.mcap_large},
+        {"mcap_mmap",
+         "MCAP unchunked, BufferReader over mmap",
+         "mmap",
+         Kind::mcap,
+         {d.mcap_large},
          check("MCAP mmap", [=, &d] { return mcap_read(d.mcap_large, McapInput::mapping); })},
-        {"read2", "read(2), one call per record", "read(2)", Kind::baseline, {d.raw_large},
+        {"read2",
+         "read(2), one call per record",
+         "read(2)",
+         Kind::baseline,
+         {d.raw_large},
          check("read(2)", [=, &d] { return read2_large(d.raw_large); })},
     };
     return w;
@@ -942,8 +1038,13 @@ Workload summary_workload() {
     const DataFiles& d = data();
     const std::size_t n = config().records;
     const int reps = config().summary_reps;
-    Workload w{"summary", "summary of a " + count_name(n) + "-record file", Figure::latency, static_cast<double>(reps),
-               Cache::warm, 1.0, "pread", {}, {}, 0};
+    Workload w{.key = "summary",
+               .label = "summary of a " + count_name(n) + "-record file",
+               .figure = Figure::latency,
+               .amount = static_cast<double>(reps),
+               .cache = Cache::warm,
+               .target = 1.0,
+               .baseline = "pread"};
     const std::int64_t last = timestamp_of(n - 1);
     auto mcap = [=](const fs::path& file, McapInput input) {
         return [=] {
@@ -957,7 +1058,11 @@ Workload summary_workload() {
         };
     };
     w.contenders = {
-        {"tinman_info", "tinman ObLogReader(dir).info(name)", "info()", Kind::tinman, {d.tinman_bytes},
+        {"tinman_info",
+         "tinman ObLogReader(dir).info(name)",
+         "info()",
+         Kind::tinman,
+         {d.tinman_bytes},
          repeated(reps,
                   [=, &d] {
                       const auto info = tinman::ObLogReader{d.tinman_bytes}.info("bytes");
@@ -965,7 +1070,10 @@ Workload summary_workload() {
                               "tinman info: wrong summary");
                   }),
          true},
-        {"tinman_channel_infos", "tinman ObLogReader(dir).channel_infos()", "channel_infos()", Kind::tinman,
+        {"tinman_channel_infos",
+         "tinman ObLogReader(dir).channel_infos()",
+         "channel_infos()",
+         Kind::tinman,
          {d.tinman_bytes},
          repeated(reps,
                   [=, &d] {
@@ -974,14 +1082,30 @@ Workload summary_workload() {
                               "tinman channel_infos: wrong summary");
                   }),
          true},
-        {"mcap_chunked_file", "MCAP chunked, FILE*: open + readSummary", "chunked, FILE*", Kind::mcap,
-         {d.mcap_chunked}, repeated(reps, mcap(d.mcap_chunked, McapInput::file))},
-        {"mcap_chunked_mmap", "MCAP chunked, mmap: open + readSummary", "chunked, mmap", Kind::mcap,
-         {d.mcap_chunked}, repeated(reps, mcap(d.mcap_chunked, McapInput::mapping))},
-        {"mcap_unchunked_file", "MCAP unchunked, FILE*: open + readSummary", "unchunked, FILE*", Kind::mcap,
-         {d.mcap_unchunked}, repeated(reps, mcap(d.mcap_unchunked, McapInput::file))},
+        {"mcap_chunked_file",
+         "MCAP chunked, FILE*: open + readSummary",
+         "chunked, FILE*",
+         Kind::mcap,
+         {d.mcap_chunked},
+         repeated(reps, mcap(d.mcap_chunked, McapInput::file))},
+        {"mcap_chunked_mmap",
+         "MCAP chunked, mmap: open + readSummary",
+         "chunked, mmap",
+         Kind::mcap,
+         {d.mcap_chunked},
+         repeated(reps, mcap(d.mcap_chunked, McapInput::mapping))},
+        {"mcap_unchunked_file",
+         "MCAP unchunked, FILE*: open + readSummary",
+         "unchunked, FILE*",
+         Kind::mcap,
+         {d.mcap_unchunked},
+         repeated(reps, mcap(d.mcap_unchunked, McapInput::file))},
         // The least any format can do: the file size gives the count, two reads the time range.
-        {"pread", "open + fstat + pread first and last record", "open + 2 preads", Kind::baseline, {d.raw_small},
+        {"pread",
+         "open + fstat + pread first and last record",
+         "open + 2 preads",
+         Kind::baseline,
+         {d.raw_small},
          repeated(reps,
                   [=, &d] {
                       Fd fd(d.raw_small, O_RDONLY);
@@ -1001,8 +1125,13 @@ Workload summary_workload() {
 Workload first_record_workload() {
     const DataFiles& d = data();
     const int reps = config().first_record_reps;
-    Workload w{"first_record", "time to first record (open + read it)", Figure::latency, static_cast<double>(reps),
-               Cache::warm, 1.0, "pread", {}, {}, 0};
+    Workload w{.key = "first_record",
+               .label = "time to first record (open + read it)",
+               .figure = Figure::latency,
+               .amount = static_cast<double>(reps),
+               .cache = Cache::warm,
+               .target = 1.0,
+               .baseline = "pread"};
     const Tally want = expect_small(0, 1);
     auto mcap = [=](const fs::path& file, McapInput input) {
         return [=] {
@@ -1017,7 +1146,11 @@ Workload first_record_workload() {
         };
     };
     w.contenders = {
-        {"tinman_read_channel", "tinman read_channel(name).begin()", "read_channel", Kind::tinman, {d.tinman_bytes},
+        {"tinman_read_channel",
+         "tinman read_channel(name).begin()",
+         "read_channel",
+         Kind::tinman,
+         {d.tinman_bytes},
          repeated(reps,
                   [=, &d] {
                       const tinman::ObLogReader reader{d.tinman_bytes};
@@ -1029,7 +1162,11 @@ Workload first_record_workload() {
                       require_tally(t, want, "tinman first record");
                   }),
          true},
-        {"tinman_indexed", "tinman indexed_channel(name).front()", "indexed front()", Kind::tinman, {d.tinman_bytes},
+        {"tinman_indexed",
+         "tinman indexed_channel(name).front()",
+         "indexed front()",
+         Kind::tinman,
+         {d.tinman_bytes},
          repeated(reps,
                   [=, &d] {
                       const tinman::ObLogReader reader{d.tinman_bytes};
@@ -1039,15 +1176,35 @@ Workload first_record_workload() {
                       require_tally(t, want, "tinman first record");
                   }),
          true},
-        {"mcap_chunked_file", "MCAP chunked, FILE*", "chunked, FILE*", Kind::mcap, {d.mcap_chunked},
+        {"mcap_chunked_file",
+         "MCAP chunked, FILE*",
+         "chunked, FILE*",
+         Kind::mcap,
+         {d.mcap_chunked},
          repeated(reps, mcap(d.mcap_chunked, McapInput::file))},
-        {"mcap_chunked_mmap", "MCAP chunked, mmap", "chunked, mmap", Kind::mcap, {d.mcap_chunked},
+        {"mcap_chunked_mmap",
+         "MCAP chunked, mmap",
+         "chunked, mmap",
+         Kind::mcap,
+         {d.mcap_chunked},
          repeated(reps, mcap(d.mcap_chunked, McapInput::mapping))},
-        {"mcap_unchunked_file", "MCAP unchunked, FILE*", "unchunked, FILE*", Kind::mcap, {d.mcap_unchunked},
+        {"mcap_unchunked_file",
+         "MCAP unchunked, FILE*",
+         "unchunked, FILE*",
+         Kind::mcap,
+         {d.mcap_unchunked},
          repeated(reps, mcap(d.mcap_unchunked, McapInput::file))},
-        {"mcap_unchunked_mmap", "MCAP unchunked, mmap", "unchunked, mmap", Kind::mcap, {d.mcap_unchunked},
+        {"mcap_unchunked_mmap",
+         "MCAP unchunked, mmap",
+         "unchunked, mmap",
+         Kind::mcap,
+         {d.mcap_unchunked},
          repeated(reps, mcap(d.mcap_unchunked, McapInput::mapping))},
-        {"pread", "open + pread of one raw record", "open + pread", Kind::baseline, {d.raw_small},
+        {"pread",
+         "open + pread of one raw record",
+         "open + pread",
+         Kind::baseline,
+         {d.raw_small},
          repeated(reps,
                   [=, &d] {
                       Fd fd(d.raw_small, O_RDONLY);
@@ -1067,8 +1224,13 @@ Workload time_window_workload() {
     const int reps = config().window_reps;
     const std::uint64_t first = n / 2, count = n / 100;
     const std::int64_t from = timestamp_of(first), to = timestamp_of(first + count);
-    Workload w{"time_window", "1 % of " + count_name(n) + " records by time", Figure::latency,
-               static_cast<double>(reps), Cache::warm, 1.0, "pread", {}, {}, 0};
+    Workload w{.key = "time_window",
+               .label = "1 % of " + count_name(n) + " records by time",
+               .figure = Figure::latency,
+               .amount = static_cast<double>(reps),
+               .cache = Cache::warm,
+               .target = 1.0,
+               .baseline = "pread"};
     const Tally want = expect_small(first, count);
     auto mcap = [=, &d](McapInput input) {
         return [=, &d] {
@@ -1078,7 +1240,11 @@ Workload time_window_workload() {
         };
     };
     w.contenders = {
-        {"tinman", "tinman read_channel(name, from, to)", "read_channel(from, to)", Kind::tinman, {d.tinman_bytes},
+        {"tinman",
+         "tinman read_channel(name, from, to)",
+         "read_channel(from, to)",
+         Kind::tinman,
+         {d.tinman_bytes},
          repeated(reps,
                   [=, &d] {
                       const tinman::ObLogReader reader{d.tinman_bytes};
@@ -1088,11 +1254,22 @@ Workload time_window_workload() {
                       require_tally(t, want, "tinman time window");
                   }),
          true},
-        {"mcap_file", "MCAP chunked, FILE*: readSummary + readMessages(from, to)", "chunked, FILE*", Kind::mcap,
-         {d.mcap_chunked}, repeated(reps, mcap(McapInput::file))},
-        {"mcap_mmap", "MCAP chunked, mmap: readSummary + readMessages(from, to)", "chunked, mmap", Kind::mcap,
-         {d.mcap_chunked}, repeated(reps, mcap(McapInput::mapping))},
-        {"pread", "open + one pread of the range (offsets known)", "pread of the range", Kind::baseline,
+        {"mcap_file",
+         "MCAP chunked, FILE*: readSummary + readMessages(from, to)",
+         "chunked, FILE*",
+         Kind::mcap,
+         {d.mcap_chunked},
+         repeated(reps, mcap(McapInput::file))},
+        {"mcap_mmap",
+         "MCAP chunked, mmap: readSummary + readMessages(from, to)",
+         "chunked, mmap",
+         Kind::mcap,
+         {d.mcap_chunked},
+         repeated(reps, mcap(McapInput::mapping))},
+        {"pread",
+         "open + one pread of the range (offsets known)",
+         "pread of the range",
+         Kind::baseline,
          {d.raw_small},
          repeated(reps,
                   [=, &d] {
@@ -1113,8 +1290,13 @@ Workload random_workload() {
     std::vector<std::uint64_t> indices(reads);
     std::mt19937_64 rng(42);
     for (auto& i : indices) i = rng() % n;
-    Workload w{"random_cold", "record #i, " + std::to_string(reads) + " random i, cold", Figure::latency,
-               static_cast<double>(reads), Cache::cold, 1.0, "pread", {}, {}, 0};
+    Workload w{.key = "random_cold",
+               .label = "record #i, " + std::to_string(reads) + " random i, cold",
+               .figure = Figure::latency,
+               .amount = static_cast<double>(reads),
+               .cache = Cache::cold,
+               .target = 1.0,
+               .baseline = "pread"};
     const Tally want = expect_small(indices);
     auto tinman = [=, &d](tinman::ReadAhead access) {
         return [=, &d](bool) {
@@ -1152,15 +1334,36 @@ Workload random_workload() {
         };
     };
     w.contenders = {
-        {"tinman", "tinman indexed_channel(name)[i]", "indexed_channel[i]", Kind::tinman, {d.tinman_bytes},
-         tinman(tinman::ReadAhead::normal), true},
-        {"tinman_random", "tinman indexed_channel[i], ReadAhead::random", "ReadAhead::random", Kind::tinman,
-         {d.tinman_bytes}, tinman(tinman::ReadAhead::random)},
-        {"mcap_file", "MCAP unchunked, FILE*, hand-made index of offsets", "FILE*, hand-made index", Kind::mcap,
-         {d.mcap_unchunked}, mcap(McapInput::file)},
-        {"mcap_mmap", "MCAP unchunked, mmap, hand-made index of offsets", "mmap, hand-made index", Kind::mcap,
-         {d.mcap_unchunked}, mcap(McapInput::mapping)},
-        {"pread", "open + pread of each raw record", "pread", Kind::baseline, {d.raw_small},
+        {"tinman",
+         "tinman indexed_channel(name)[i]",
+         "indexed_channel[i]",
+         Kind::tinman,
+         {d.tinman_bytes},
+         tinman(tinman::ReadAhead::normal),
+         true},
+        {"tinman_random",
+         "tinman indexed_channel[i], ReadAhead::random",
+         "ReadAhead::random",
+         Kind::tinman,
+         {d.tinman_bytes},
+         tinman(tinman::ReadAhead::random)},
+        {"mcap_file",
+         "MCAP unchunked, FILE*, hand-made index of offsets",
+         "FILE*, hand-made index",
+         Kind::mcap,
+         {d.mcap_unchunked},
+         mcap(McapInput::file)},
+        {"mcap_mmap",
+         "MCAP unchunked, mmap, hand-made index of offsets",
+         "mmap, hand-made index",
+         Kind::mcap,
+         {d.mcap_unchunked},
+         mcap(McapInput::mapping)},
+        {"pread",
+         "open + pread of each raw record",
+         "pread",
+         Kind::baseline,
+         {d.raw_small},
          [=, &d](bool) {
              const auto start = Clock::now();
              Fd fd(d.raw_small, O_RDONLY);
@@ -1180,8 +1383,13 @@ Workload random_workload() {
 
 Workload open_workload() {
     const int reps = config().open_reps;
-    Workload w{"open_write", "open a channel for writing", Figure::latency, static_cast<double>(reps), Cache::none,
-               1.0, "open2", {}, {}, 0};
+    Workload w{.key = "open_write",
+               .label = "open a channel for writing",
+               .figure = Figure::latency,
+               .amount = static_cast<double>(reps),
+               .cache = Cache::none,
+               .target = 1.0,
+               .baseline = "open2"};
     std::vector<std::string> names;
     for (int k = 0; k < reps; ++k) names.push_back("c" + std::to_string(k));
     // Each opens `reps` channels (files) in a fresh directory and keeps them open; only the opens are timed.
@@ -1208,7 +1416,11 @@ Workload open_workload() {
         };
     };
     w.contenders = {
-        {"tinman", "tinman ObLogWriter::get_writer", "get_writer", Kind::tinman, {},
+        {"tinman",
+         "tinman ObLogWriter::get_writer",
+         "get_writer",
+         Kind::tinman,
+         {},
          [=](bool) {
              const fs::path dir = write_dir();
              double ns = 0;
@@ -1227,7 +1439,11 @@ Workload open_workload() {
              return ns;
          },
          true},
-        {"mcap", "MCAP open + addSchema + addChannel", "open + addSchema + addChannel", Kind::mcap, {},
+        {"mcap",
+         "MCAP open + addSchema + addChannel",
+         "open + addSchema + addChannel",
+         Kind::mcap,
+         {},
          [=](bool) {
              const fs::path dir = write_dir();
              double ns = 0;
@@ -1235,8 +1451,8 @@ Workload open_workload() {
                  std::vector<std::unique_ptr<McapChannelWriter>> writers;
                  for (const auto& name : names) {
                      const auto start = Clock::now();
-                     writers.push_back(std::make_unique<McapChannelWriter>(dir / (name + ".mcap"),
-                                                                           McapVariant{true, false}));
+                     writers.push_back(
+                         std::make_unique<McapChannelWriter>(dir / (name + ".mcap"), McapVariant{true, false}));
                      ns += elapsed_ns(start);
                  }
              }
@@ -1271,9 +1487,7 @@ double figure_of(const Workload& w, double ns) {
     return w.figure == Figure::latency ? ns / w.amount : w.amount / (ns * 1e-9);
 }
 
-std::string figure_text(const Workload& w, double ns) {
-    return format_value(figure_of(w, ns), unit_of(w.figure));
-}
+std::string figure_text(const Workload& w, double ns) { return format_value(figure_of(w, ns), unit_of(w.figure)); }
 
 const Contender* find_contender(const Workload& w, const std::string& key) {
     for (const auto& c : w.contenders)
@@ -1318,7 +1532,8 @@ void print_details(const std::vector<Workload>& workloads, std::ostream& out) {
     out << "\nmedians of " << config().rounds << " rounds (wall clock; min-max in brackets)\n";
     for (const auto& w : workloads) {
         out << "\n" << w.label;
-        if (w.cache == Cache::cold) out << "  [after dropping: at most " << size_name(w.worst_residue) << " still cached]";
+        if (w.cache == Cache::cold)
+            out << "  [after dropping: at most " << size_name(w.worst_residue) << " still cached]";
         if (w.cache == Cache::warm && w.worst_residue)
             out << "  [warm-up left up to " << size_name(w.worst_residue) << " uncached]";
         out << "\n";
@@ -1396,9 +1611,8 @@ void print_side_by_side(const std::vector<Workload>& workloads, std::ostream& ou
         }
         out << "| " << w.label << " | " << join(figures, ", ") << " | "
             << (mcap ? figure_text(w, median_ns(w, *mcap)) + " (" + mcap->tag + ")" : "") << " | "
-            << join(vs_mcap, " / ") << " | "
-            << (base ? base->tag + ": " + figure_text(w, median_ns(w, *base)) : "") << " | " << join(vs_base, " / ")
-            << " |\n";
+            << join(vs_mcap, " / ") << " | " << (base ? base->tag + ": " + figure_text(w, median_ns(w, *base)) : "")
+            << " | " << join(vs_base, " / ") << " |\n";
     }
     out << "ratios: > 1 means tinman is faster (throughput tinman / other, latency other / tinman)\n";
     out.flush();
@@ -1455,7 +1669,8 @@ std::vector<Workload> make_workloads(const std::regex& filter) {
     std::vector<Workload> out;
     for (Make make : all) {
         Workload w = make();
-        std::erase_if(w.contenders, [&](const Contender& c) { return !std::regex_search(w.key + "/" + c.key, filter); });
+        std::erase_if(w.contenders,
+                      [&](const Contender& c) { return !std::regex_search(w.key + "/" + c.key, filter); });
         if (!w.contenders.empty()) out.push_back(std::move(w));
     }
     return out;
@@ -1473,15 +1688,16 @@ int run(int argc, char** argv) {
         else if (a.starts_with("--benchmark_out_format=")) {
             if (value("--benchmark_out_format=") != "json") throw std::runtime_error("only json output is written");
         } else if (a == "--list") list = true;
-        else throw std::runtime_error("unknown argument '" + std::string(a) +
-                                      "' (flags: --filter=REGEX, --list, --benchmark_out=FILE)");
+        else
+            throw std::runtime_error("unknown argument '" + std::string(a) +
+                                     "' (flags: --filter=REGEX, --list, --benchmark_out=FILE)");
     }
     const Config& c = config();
     const fs::path& dir = scratch_dir();
     std::cout << "bench_mcap: files in " << dir.string() << " (" << filesystem_of(dir) << ", read-ahead "
               << read_ahead_kib(dir) << " KiB); " << c.records << " small records, " << c.large_records << " x "
-              << size_name(c.large_bytes) << ", " << c.rounds << " rounds" << (c.quick ? " (quick)" : "")
-              << "; MCAP " << MCAP_LIBRARY_VERSION << std::endl;
+              << size_name(c.large_bytes) << ", " << c.rounds << " rounds" << (c.quick ? " (quick)" : "") << "; MCAP "
+              << MCAP_LIBRARY_VERSION << std::endl;
     const auto setup = Clock::now();
     std::vector<Workload> workloads = make_workloads(std::regex(filter));
     if (list) {
