@@ -28,7 +28,8 @@ def size_label(n):
     return f"{n} B"
 
 
-PROGRAMS = ["bench_decode", "bench_memory", "bench_write", "bench_read_vs_write", "bench_peers", "bench_navigation"]
+PROGRAMS = ["bench_decode", "bench_memory", "bench_write", "bench_read_vs_write", "bench_peers", "bench_navigation",
+            "bench_mcap"]
 
 
 def format_ratio(r):

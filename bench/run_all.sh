@@ -3,6 +3,7 @@
 # figures, baselines and ratios and draws decode time against array size.
 #   bash bench/run_all.sh                 # everything, 1 GiB cases included
 #   TINMAN_BENCH_LARGE=0 bash bench/run_all.sh   # skip the 1 GiB cases
+#   TINMAN_BENCH_QUICK=1 bash bench/run_all.sh   # bench_mcap with small counts
 # Results: build/bench/results/{*.csv,summary.md,decode_vs_size.png}.
 # Files are written under $TINMAN_BENCH_DIR (default: /var/tmp, a disk file
 # system); the 1 GiB cases need about 3 GiB free there.
@@ -16,8 +17,13 @@ fi
 
 build=build/bench
 results=$build/results
+# MCAP, bench_mcap's peer: a local copy next to the repository when there is one.
+peers=()
+if [[ -f ../shared/peers/mcap/cpp/mcap/include/mcap/reader.hpp ]]; then
+    peers+=("-DFETCHCONTENT_SOURCE_DIR_MCAP=$(cd ../shared/peers/mcap && pwd)")
+fi
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DTINMAN_BUILD_BENCH=ON \
-    -DTINMAN_BUILD_TESTS=OFF -DTINMAN_BUILD_EXAMPLES=OFF >/dev/null
+    -DTINMAN_BUILD_TESTS=OFF -DTINMAN_BUILD_EXAMPLES=OFF "${peers[@]}" >/dev/null
 cmake --build "$build" -j "${TINMAN_JOBS:-2}"
 rm -rf "$results"
 mkdir -p "$results"
