@@ -214,6 +214,23 @@ private:
             max = last->max_timestamp;
         }
         scan(from, max);
+        if (file_entries_ > 0 && memory_.empty()) verify_last_indexed();
+    }
+
+    /// Verifies the last indexed record whole when no record follows it, as a scan
+    /// does (see `RecordScanner`): a crash may have left its large payload unwritten.
+    void verify_last_indexed() {
+        const std::uint64_t i = file_entries_ - 1;
+        const auto e = format::decode_index_entry(file_entry_bytes(i), i);
+        if (e && detail::record_at(data_->bytes(), records_offset_, *e, i, SIZE_MAX)) return;
+        file_entries_ = i;
+        if (i == 0) index_.reset();
+        status_.records = i;
+        status_.intact_end = e ? e->offset : records_offset_;
+        status_.skipped_bytes = data_->size() - status_.intact_end;
+        status_.stop = ScanStop::corrupt;
+        status_.reason = "payload checksum mismatch (the last record is verified whole) at offset " +
+                         std::to_string(status_.intact_end);
     }
 
     void scan(std::uint64_t from, std::int64_t max) {
