@@ -354,6 +354,35 @@ TEST_CASE("tinman CLI: export stacks same-shape arrays into .npy with timestamps
     CHECK_FALSE(std::filesystem::exists(dir / "m.npy"));  // no partial output
 }
 
+TEST_CASE("tinman CLI: export refuses to write over a file of the log it reads") {
+    test::TempDir dir, other;
+    write_log(dir.path());
+    const auto channel = dir / "imu.tinman";
+    const auto before = test::read_file(channel);
+    const auto index_before = test::read_file(index_path_for(channel));
+    std::filesystem::create_symlink(channel, other / "link.npy");
+    std::filesystem::create_hard_link(channel, other / "hard.npy");
+    const std::vector<std::vector<std::string>> attempts{
+        {channel.string()},
+        {(other / "link.npy").string()},
+        {(other / "hard.npy").string()},
+        {(other / "x.npy").string(), "--timestamps", index_path_for(channel).string()},
+        {(dir / "new.tinman").string()},
+    };
+    for (const auto& out : attempts) {
+        CAPTURE(out[0]);
+        std::vector<std::string> args{"export", dir.path().string(), "imu"};
+        args.insert(args.end(), out.begin(), out.end());
+        const Run r = tinman_cli(args);
+        CHECK(r.status != 0);
+        CHECK(has(r.err, "write the export outside the log"));
+        CHECK(test::read_file(channel) == before);
+        CHECK(test::read_file(index_path_for(channel)) == index_before);
+    }
+    CHECK_FALSE(std::filesystem::exists(dir / "new.tinman"));
+    CHECK(tinman_cli({"export", dir.path().string(), "imu", (other / "imu.npy").string()}).status == 0);
+}
+
 TEST_CASE("tinman CLI: convert writes Python tinman .blog files and reads them back") {
     test::TempDir dir;
     write_log(dir / "native");
