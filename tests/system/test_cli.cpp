@@ -354,6 +354,21 @@ TEST_CASE("tinman CLI: export stacks same-shape arrays into .npy with timestamps
     CHECK_FALSE(std::filesystem::exists(dir / "m.npy"));  // no partial output
 }
 
+TEST_CASE("tinman CLI: info --json escapes names and codec descriptors that are not UTF-8") {
+    test::TempDir dir;
+    {
+        ObLogWriter log{dir.path()};
+        auto w = log.get_writer("caf\xE9", NdArrayCodec<double>{});  // Latin-1, not UTF-8
+        w(t0, 1.0);
+    }
+    { RecordWriter odd(dir.path(), "odd", CodecDescriptor{"bytes", {{"note", "\xFF\xC3\xA9"}}}); }
+    const Run r = tinman_cli({"info", dir.path().string(), "--json"});
+    CHECK(r.status == 0);
+    const std::string json = compact(r.out);
+    CHECK(has(json, R"j("name":"caf\\xE9")j"));
+    CHECK(has(json, "\"codec\":\"bytes(note=\\\\xFF\xC3\xA9)\""));  // the valid é is kept as it is
+}
+
 TEST_CASE("tinman CLI: export refuses to write over a file of the log it reads") {
     test::TempDir dir, other;
     write_log(dir.path());
