@@ -254,6 +254,15 @@ TEST_CASE("tinman CLI: verify and recover a torn tail, corrupt records are repor
     CHECK(tinman_cli({"verify", dir.path().string()}).status == 0);
     CHECK(ObLogReader{dir.path()}.info("imu").indexed_records == 9);
 
+    // A temporary file left by a writer killed while creating a channel is removed.
+    const auto stale = dir / ".new.tinman.00000000deadbeef.tmp";
+    test::write_file(stale, std::span(full).first(64));
+    const timespec old_times[2] = {{::time(nullptr) - 3600, 0}, {::time(nullptr) - 3600, 0}};
+    REQUIRE(::utimensat(AT_FDCWD, stale.c_str(), old_times, 0) == 0);
+    const Run clean = tinman_cli({"recover", dir.path().string()});
+    CHECK(has(clean.out, "removed 1 temporary files left by interrupted writers"));
+    CHECK_FALSE(std::filesystem::exists(stale));
+
     // A missing time index is rebuilt; records are untouched.
     std::filesystem::remove(index_path_for(imu));
     CHECK(ObLogReader{dir.path()}.info("imu").indexed_records == 0);

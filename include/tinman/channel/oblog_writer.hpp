@@ -40,6 +40,7 @@ public:
         std::error_code ec;
         std::filesystem::create_directories(dir_, ec);
         if (ec) throw io_error({.path = dir_}, "cannot create the log directory", ec.value());
+        (void)detail::remove_stale_temporaries(dir_);  // left by writers killed while creating a file
     }
     ObLogWriter(const ObLogWriter&) = delete;
     ObLogWriter& operator=(const ObLogWriter&) = delete;
