@@ -21,6 +21,7 @@
 #include "../framing/record_scanner.hpp"
 #include "../io/mapped_segment.hpp"
 #include "index_format.hpp"
+#include "scanned_entries.hpp"
 
 namespace tinman {
 
@@ -50,7 +51,8 @@ namespace detail {
 /// found by scanning from there. Every entry is checked again when used (its
 /// checksum, and the record header at its offset); if one does not match, or
 /// the index file is missing or malformed, the whole index is rebuilt in memory
-/// by one scan of the channel file, so results are always those of a scan.
+/// by one scan of the channel file (held in memory, or in a mapped temporary file
+/// when large: see `ScannedEntries`), so results are always those of a scan.
 /// Not thread-safe (the rebuild mutates it): one per thread, like `Channel`.
 class TimeIndex {
 public:
@@ -241,6 +243,7 @@ private:
             max = std::max(max, r->timestamp);
             memory_.push_back({r->timestamp, max, r->offset, format::stored_record_crc(file.data() + r->offset)});
         }
+        memory_.finish();
         status_ = scanner.status();
     }
 
@@ -257,7 +260,7 @@ private:
     std::uint64_t records_offset_;
     std::size_t verify_max_;
     std::uint64_t file_entries_ = 0;           // entries 0..file_entries_-1 are read from index_
-    std::vector<format::IndexEntry> memory_;   // the entries after them, found by scanning
+    ScannedEntries memory_;                    // the entries after them, found by scanning
     ScanStatus status_;
     std::uint64_t generation_ = 0;             // bumped by every rebuild
 };

@@ -8,6 +8,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <fstream>
+#include <string>
 #include <limits>
 #include <random>
 #include <set>
@@ -544,4 +546,40 @@ TEST_CASE("TimeIndex: a time range follows a live channel until the clock reache
     CHECK_FALSE(range.refresh());
     CHECK(later.refresh());
     CHECK(collect(later) == std::vector<std::int64_t>{300, 310});
+}
+
+namespace {
+
+/// This process's anonymous resident memory (RssAnon), in bytes.
+std::uint64_t anonymous_rss() {
+    std::ifstream status("/proc/self/status");
+    for (std::string line; std::getline(status, line);)
+        if (line.starts_with("RssAnon:")) return std::stoull(line.substr(8)) * 1024;
+    return 0;
+}
+
+}  // namespace
+
+TEST_CASE("TimeIndex: indexing a large channel by a scan keeps its entries out of the heap") {
+    TempDir dir;
+    constexpr std::int64_t n = 400'000;  // 12.8 MB of entries
+    {
+        ObLogWriter log{dir.path(), {.time_index = false}};
+        auto w = log.get_writer("c", BytesCodec{});
+        for (std::int64_t i = 0; i < n; ++i) w(2 * i, std::span<const std::byte>{});
+    }
+    std::filesystem::remove(index_path_for(dir / "c.tinman"));
+    ObLogReader reader{dir.path()};
+    auto opened = detail::open_channel(dir.path(), "c");
+    const auto before = anonymous_rss();
+    TimeIndex index(opened.segment, opened.header, index_path_for(opened.segment->path()));
+    const auto grown = anonymous_rss() - std::min(before, anonymous_rss());
+    CHECK(grown < (std::uint64_t{4} << 20));
+    REQUIRE(index.size() == static_cast<std::uint64_t>(n));
+    CHECK(index.indexed_records() == 0);
+    for (const std::uint64_t i : {std::uint64_t{0}, std::uint64_t{32767}, std::uint64_t{32768}, std::uint64_t{n - 1}}) {
+        CHECK(index.record(i).timestamp == static_cast<std::int64_t>(2 * i));
+        CHECK(index.seek(static_cast<std::int64_t>(2 * i) - 1) == i);
+    }
+    CHECK(index.seek(2 * n) == static_cast<std::uint64_t>(n));
 }
