@@ -574,7 +574,9 @@ TEST_CASE("TimeIndex: indexing a large channel by a scan keeps its entries out o
     const auto before = anonymous_rss();
     TimeIndex index(opened.segment, opened.header, index_path_for(opened.segment->path()));
     const auto grown = anonymous_rss() - std::min(before, anonymous_rss());
-    CHECK(grown < (std::uint64_t{4} << 20));
+    // 12.8 MB of entries on the heap; about 2 MB (the in-memory part and a write batch),
+    // under 5 MB with ASan's quarantine, when the rest goes to a mapped file.
+    CHECK(grown < (std::uint64_t{8} << 20));
     REQUIRE(index.size() == static_cast<std::uint64_t>(n));
     CHECK(index.indexed_records() == 0);
     for (const std::uint64_t i : {std::uint64_t{0}, std::uint64_t{32767}, std::uint64_t{32768}, std::uint64_t{n - 1}}) {
