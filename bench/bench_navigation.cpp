@@ -88,7 +88,7 @@ void range_indexed(benchmark::State& state) {
     std::uint64_t count = 0, sum = 0;
     for (auto _ : state) {
         count = sum = 0;
-        for (auto&& [t, v] : reader.read_channel<tinman::BytesCodec>("c", from, to)) {
+        for (auto&& [t, v] : reader.read_channel<tinman::BytesCodec>("c", tinman::TimeRange{from, to})) {
             ++count;
             sum += payload_u64(v);
         }

@@ -12,15 +12,19 @@ standard library and numpy is needed.
 Checks, as the C++ reader makes them (format version 1, see the README):
 - the file header's magic, version, required flags and CRC32C;
 - every record header's CRC32C;
-- the payload CRC32C of payloads up to ``verify_max_bytes`` (4096, as in C++);
-  larger payloads only with ``verify_all=True`` (reading stays O(1) otherwise);
+- the payload CRC32C of payloads up to ``verify_max_bytes`` (4096, as in C++),
+  and of the last record (one no complete record follows) whatever its size;
+  other large payloads only with ``verify_all=True`` (reading stays O(1) otherwise);
+- that the channel is a regular file (a symlink or FIFO in its place is refused);
 - the array data's alignment (``require_aligned``: a misaligned record, which only
   files from other writers can hold, raises instead of yielding an unaligned view).
 Iteration stops before the first torn or corrupt record; ``Channel.status`` then
 says why and where (``strict=True`` raises ``ValueError`` instead).
 """
+import errno
 import mmap
 import os
+import stat
 import struct
 
 import numpy as np
@@ -137,8 +141,18 @@ class Channel:
         self.require_aligned = require_aligned
         self.strict = strict
         self.status = ChannelStatus()
-        with open(self.path, "rb") as f:
-            size = os.fstat(f.fileno()).st_size
+        # Never through a symlink, never waiting on a FIFO: only a regular file is a channel.
+        try:
+            fd = os.open(self.path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+        except OSError as e:
+            if e.errno == errno.ELOOP:
+                raise ValueError("%s: not a regular file (a symlink; refused)" % self.path) from None
+            raise
+        with os.fdopen(fd, "rb") as f:
+            st = os.fstat(f.fileno())
+            if not stat.S_ISREG(st.st_mode):
+                raise ValueError("%s: not a regular file" % self.path)
+            size = st.st_size
             if size < FILE_HEADER.size + 40:
                 raise ValueError("%s: not a tinman channel (file of %d bytes has no header)" % (self.path, size))
             self._map = mmap.mmap(f.fileno(), size, access=mmap.ACCESS_READ)
@@ -192,6 +206,16 @@ class Channel:
             if self.strict:
                 raise ValueError("%s: %s" % (self.path, self.status.reason))
 
+    @staticmethod
+    def _complete_record_at(view, pos):
+        """True when a record header with a valid checksum, whose payload fits in the file, starts at ``pos``."""
+        if len(view) - pos < RECORD_HEADER.size:
+            return False
+        header = view[pos:pos + RECORD_HEADER.size]
+        _, size, padding, _, _, header_crc = RECORD_HEADER.unpack(header)
+        after = len(view) - pos - RECORD_HEADER.size
+        return crc32c(header[:28]) == header_crc and padding <= after and size <= after - padding
+
     def records(self):
         """Yields ``(timestamp, record offset, payload offset, payload memoryview)`` per intact record."""
         m = self._map
@@ -216,7 +240,9 @@ class Channel:
                 return self._stop("torn", "record of %d payload bytes extends past the end of the file" % size, pos)
             start = pos + RECORD_HEADER.size + padding
             payload = view[start:start + size]
-            if size <= self.verify_max_bytes and crc32c(payload) != payload_crc:
+            # The last record (none complete follows) is verified whole: a crash damages it.
+            if ((size <= self.verify_max_bytes or not self._complete_record_at(view, start + size))
+                    and crc32c(payload) != payload_crc):
                 return self._stop("corrupt", "payload checksum mismatch", pos)
             record_offset = pos
             pos = start + size

@@ -12,6 +12,7 @@ usage: native_numpy_check.py PYTHON_INTEROP_BRIDGE EXAMPLES_PYTHON_DIR SCRATCH_D
 """
 import os
 import shutil
+import signal
 import struct
 import subprocess
 import sys
@@ -192,6 +193,34 @@ def check_damage(tn, log, scratch):
     print("torn tails, corrupt payloads and headers detected as the C++ reader does")
 
 
+def check_last_record(tn, log, scratch):
+    # The last record is verified whole whatever its size, as in C++: zeros a power
+    # loss left at the end of its payload (the file size kept) are not data.
+    recs = record_offsets(tn, log, "f8")
+    o, s, l = recs[-1]
+    assert l > 4096 and s + l == os.path.getsize(os.path.join(log, "f8.tinman"))
+    d = damaged_copy(log, scratch, "f8", lambda b: b[:s + l - 100] + bytes(100))
+    with tn.open_channel(d, "f8") as ch:
+        assert sum(1 for _ in ch) == len(recs) - 1 and ch.status.stop == "corrupt", ch.status
+    print("the last record is verified whole")
+
+
+def check_refusals(tn, log, scratch):
+    # A FIFO or a symlink in a channel's place is refused, never waited on or followed.
+    d = tempfile.mkdtemp(dir=scratch)
+    os.mkfifo(os.path.join(d, "fifo.tinman"))
+    os.symlink(os.path.abspath(os.path.join(log, "f8.tinman")), os.path.join(d, "link.tinman"))
+    signal.alarm(20)  # a reader that waits on the FIFO fails here instead of hanging
+    for name in ("fifo", "link"):
+        try:
+            tn.open_channel(d, name)
+            raise AssertionError(name + " in a channel's place was opened")
+        except ValueError as e:
+            assert "not a regular file" in str(e), str(e)
+    signal.alarm(0)
+    print("FIFOs and symlinks in a channel's place are refused")
+
+
 def main():
     bridge, module_dir, scratch_root = sys.argv[1], sys.argv[2], sys.argv[3]
     sys.path.insert(0, module_dir)
@@ -203,6 +232,8 @@ def main():
         check_crc(tn, bridge, scratch)
         check_values(tn, log)
         check_damage(tn, log, scratch)
+        check_last_record(tn, log, scratch)
+        check_refusals(tn, log, scratch)
     finally:
         shutil.rmtree(scratch)
     print("1 passed, 0 failed")

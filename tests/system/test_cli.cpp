@@ -254,6 +254,15 @@ TEST_CASE("tinman CLI: verify and recover a torn tail, corrupt records are repor
     CHECK(tinman_cli({"verify", dir.path().string()}).status == 0);
     CHECK(ObLogReader{dir.path()}.info("imu").indexed_records == 9);
 
+    // A temporary file left by a writer killed while creating a channel is removed.
+    const auto stale = dir / ".new.tinman.00000000deadbeef.tmp";
+    test::write_file(stale, std::span(full).first(64));
+    const timespec old_times[2] = {{::time(nullptr) - 3600, 0}, {::time(nullptr) - 3600, 0}};
+    REQUIRE(::utimensat(AT_FDCWD, stale.c_str(), old_times, 0) == 0);
+    const Run clean = tinman_cli({"recover", dir.path().string()});
+    CHECK(has(clean.out, "removed 1 temporary files left by interrupted writers"));
+    CHECK_FALSE(std::filesystem::exists(stale));
+
     // A missing time index is rebuilt; records are untouched.
     std::filesystem::remove(index_path_for(imu));
     CHECK(ObLogReader{dir.path()}.info("imu").indexed_records == 0);
@@ -300,6 +309,27 @@ TEST_CASE("tinman CLI: verify and recover a torn tail, corrupt records are repor
     CHECK(has(info.out, "junk: unreadable"));
 }
 
+TEST_CASE("tinman CLI: info, cat and verify agree on a zeroed tail inside a large payload") {
+    test::TempDir dir;
+    {
+        ObLogWriter log{dir.path()};
+        auto w = log.get_writer("big", NdArrayCodec<double>{});
+        for (int i = 0; i < 3; ++i) w(t0 + i, xt::xarray<double>(xt::ones<double>({10000})));
+    }
+    auto bytes = test::read_file(dir / "big.tinman");
+    std::fill(bytes.end() - 4000, bytes.end(), std::byte{0});  // the size kept, the data lost
+    test::write_file(dir / "big.tinman", bytes);
+    const Run info = tinman_cli({"info", dir.path().string()});
+    CHECK_FALSE(has(info.out, "clean"));
+    CHECK(has(info.out, "payload checksum mismatch"));
+    const Run cat = tinman_cli({"cat", dir.path().string(), "big"});
+    CHECK(cat.status != 0);
+    CHECK(lines(cat.out).size() == 2);
+    const Run verify = tinman_cli({"verify", dir.path().string(), "big"});
+    CHECK(verify.status != 0);
+    CHECK(has(verify.out, "big: 2 intact records"));
+}
+
 TEST_CASE("tinman CLI: export stacks same-shape arrays into .npy with timestamps beside it") {
     test::TempDir dir;
     write_log(dir.path());
@@ -331,6 +361,50 @@ TEST_CASE("tinman CLI: export stacks same-shape arrays into .npy with timestamps
     CHECK(mixed.status == 6);
     CHECK(has(mixed.err, "only same-shape arrays stack"));
     CHECK_FALSE(std::filesystem::exists(dir / "m.npy"));  // no partial output
+}
+
+TEST_CASE("tinman CLI: info --json escapes names and codec descriptors that are not UTF-8") {
+    test::TempDir dir;
+    {
+        ObLogWriter log{dir.path()};
+        auto w = log.get_writer("caf\xE9", NdArrayCodec<double>{});  // Latin-1, not UTF-8
+        w(t0, 1.0);
+    }
+    { RecordWriter odd(dir.path(), "odd", CodecDescriptor{"bytes", {{"note", "\xFF\xC3\xA9"}}}); }
+    const Run r = tinman_cli({"info", dir.path().string(), "--json"});
+    CHECK(r.status == 0);
+    const std::string json = compact(r.out);
+    CHECK(has(json, R"j("name":"caf\\xE9")j"));
+    CHECK(has(json, "\"codec\":\"bytes(note=\\\\xFF\xC3\xA9)\""));  // the valid é is kept as it is
+}
+
+TEST_CASE("tinman CLI: export refuses to write over a file of the log it reads") {
+    test::TempDir dir, other;
+    write_log(dir.path());
+    const auto channel = dir / "imu.tinman";
+    const auto before = test::read_file(channel);
+    const auto index_before = test::read_file(index_path_for(channel));
+    std::filesystem::create_symlink(channel, other / "link.npy");
+    std::filesystem::create_hard_link(channel, other / "hard.npy");
+    const std::vector<std::vector<std::string>> attempts{
+        {channel.string()},
+        {(other / "link.npy").string()},
+        {(other / "hard.npy").string()},
+        {(other / "x.npy").string(), "--timestamps", index_path_for(channel).string()},
+        {(dir / "new.tinman").string()},
+    };
+    for (const auto& out : attempts) {
+        CAPTURE(out[0]);
+        std::vector<std::string> args{"export", dir.path().string(), "imu"};
+        args.insert(args.end(), out.begin(), out.end());
+        const Run r = tinman_cli(args);
+        CHECK(r.status != 0);
+        CHECK(has(r.err, "write the export outside the log"));
+        CHECK(test::read_file(channel) == before);
+        CHECK(test::read_file(index_path_for(channel)) == index_before);
+    }
+    CHECK_FALSE(std::filesystem::exists(dir / "new.tinman"));
+    CHECK(tinman_cli({"export", dir.path().string(), "imu", (other / "imu.npy").string()}).status == 0);
 }
 
 TEST_CASE("tinman CLI: convert writes Python tinman .blog files and reads them back") {

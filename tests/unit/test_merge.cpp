@@ -114,12 +114,12 @@ TEST_CASE("merge: time ranges, no channels with records, and a clock that steppe
     ObLogReader reader{dir.path()};
     SUBCASE("time ranges of channels") {
         std::vector<std::int64_t> got;
-        for (auto&& r : merge(reader.read_channel<BytesCodec>("a", 20, 41), reader.read_channel<BytesCodec>("b", 20, 41)))
+        for (auto&& r : merge(reader.read_channel<BytesCodec>("a", TimeRange{20, 41}), reader.read_channel<BytesCodec>("b", TimeRange{20, 41})))
             got.push_back(r.timestamp);
         CHECK(got == std::vector<std::int64_t>{20, 25, 30, 35, 40});
     }
     SUBCASE("only empty channels") {
-        auto m = merge(reader.read_channel<BytesCodec>("empty"), reader.read_channel<BytesCodec>("a", 100, 200));
+        auto m = merge(reader.read_channel<BytesCodec>("empty"), reader.read_channel<BytesCodec>("a", TimeRange{100, 200}));
         CHECK(m.begin() == m.end());
         CHECK_THROWS_AS((void)*m.begin(), usage_error);
     }

@@ -1,4 +1,6 @@
 // tinman export: the arrays of a channel stacked into one .npy file, timestamps in another.
+#include <sys/stat.h>
+
 #include <cerrno>
 #include <cstdint>
 #include <cstdio>
@@ -88,11 +90,39 @@ private:
     std::FILE* file_;
 };
 
+/// Throws unless writing `out` leaves the log in `dir` alone: `out` must not be, or
+/// link to, a file of the log (writing would truncate the mapped input), nor be
+/// created in it under a name the log reads as its own.
+void refuse_log_file(const std::filesystem::path& dir, const std::filesystem::path& out) {
+    const auto refuse = [&](const std::string& why) {
+        throw usage_error({.path = out}, why + "; write the export outside the log");
+    };
+    struct stat target {}, log {};
+    if (::stat(dir.c_str(), &log) != 0) return;  // reading the log reports it
+    if (::stat(out.c_str(), &target) == 0) {
+        std::error_code ec;
+        for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+            struct stat file {};
+            if (::stat(entry.path().c_str(), &file) == 0 && file.st_dev == target.st_dev && file.st_ino == target.st_ino)
+                refuse("is the log's file '" + entry.path().filename().string() + "'");
+        }
+    }
+    struct stat parent {};
+    const auto name = out.filename().string();
+    const auto in_parent = out.has_parent_path() ? out.parent_path() : std::filesystem::path(".");
+    const bool log_name = name.ends_with(format::channel_suffix) || name.ends_with(format::index_suffix) ||
+                          name.ends_with(python::blog_suffix) || name.starts_with(".");
+    if (log_name && ::stat(in_parent.c_str(), &parent) == 0 && parent.st_dev == log.st_dev && parent.st_ino == log.st_ino)
+        refuse("would be a file of the log");
+}
+
 int run() {
     const ChannelRef channel = options.channel.find();
     const std::filesystem::path& dir = options.channel.dir;
     std::filesystem::path timestamps = options.timestamps;
     if (timestamps.empty()) timestamps = std::filesystem::path(options.out).replace_extension(".timestamps.npy");
+    refuse_log_file(dir, options.out);
+    refuse_log_file(dir, timestamps);
     const auto not_arrays = [&](std::int64_t, std::span<const std::byte>) {
         throw codec_mismatch({.channel = channel.name},
                              "stores codec " + ObLogReader{dir}.codec(channel.name).to_string() + ", not arrays");

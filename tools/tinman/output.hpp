@@ -53,8 +53,51 @@ template <class T>
     return value ? nlohmann::ordered_json(*value) : nlohmann::ordered_json(nullptr);
 }
 
-/// Prints `doc` for scripts: keys in the order they were added, two-space indents.
-inline void print_json(const nlohmann::ordered_json& doc) { std::cout << doc.dump(2) << '\n'; }
+/// `text` with every byte that is not part of valid UTF-8 written as `\xNN`
+/// (channel names and codec descriptors are bytes; JSON strings are UTF-8).
+[[nodiscard]] inline std::string utf8_escaped(const std::string& text) {
+    std::string out;
+    for (std::size_t i = 0; i < text.size();) {
+        const auto b = static_cast<unsigned char>(text[i]);
+        // The length of a well-formed sequence starting here (RFC 3629), 0 if none.
+        std::size_t n = b < 0x80 ? 1 : b >= 0xC2 && b <= 0xDF ? 2 : b >= 0xE0 && b <= 0xEF ? 3 : b >= 0xF0 && b <= 0xF4 ? 4 : 0;
+        if (n > 1) {
+            if (i + n > text.size()) n = 0;
+            for (std::size_t k = 1; k < n; ++k)
+                if ((static_cast<unsigned char>(text[i + k]) & 0xC0) != 0x80) n = 0;
+            if (n > 1) {
+                const auto second = static_cast<unsigned char>(text[i + 1]);
+                if ((b == 0xE0 && second < 0xA0) || (b == 0xED && second > 0x9F) || (b == 0xF0 && second < 0x90) ||
+                    (b == 0xF4 && second > 0x8F))
+                    n = 0;  // overlong, a surrogate, or past U+10FFFF
+            }
+        }
+        if (n == 0) {
+            char hex[5];
+            std::snprintf(hex, sizeof hex, "\\x%02X", b);
+            out += hex;
+            ++i;
+        } else {
+            out.append(text, i, n);
+            i += n;
+        }
+    }
+    return out;
+}
+
+/// `doc` with every string made valid UTF-8 by `utf8_escaped`.
+inline void escape_strings(nlohmann::ordered_json& doc) {
+    if (doc.is_string()) doc = utf8_escaped(doc.get_ref<const std::string&>());
+    else if (doc.is_structured())
+        for (auto& item : doc) escape_strings(item);
+}
+
+/// Prints `doc` for scripts: keys in the order they were added, two-space indents;
+/// bytes that are not UTF-8 are written as `\xNN` (see `utf8_escaped`).
+inline void print_json(nlohmann::ordered_json doc) {
+    escape_strings(doc);
+    std::cout << doc.dump(2) << '\n';
+}
 
 /// A size for people: "812 B", "3.4 MiB".
 [[nodiscard]] inline std::string human_bytes(std::uint64_t n) {

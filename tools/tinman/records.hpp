@@ -50,8 +50,10 @@ template <class OnArray, class OnBytes>
     auto open = [&](auto codec) {
         if (!selection.from && !selection.to) return reader.read_channel(channel.name, codec);
         // The time index finds the first record in O(log n).
-        return reader.read_channel(channel.name, selection.from.value_or(std::numeric_limits<std::int64_t>::min()),
-                                   selection.to.value_or(std::numeric_limits<std::int64_t>::max()), codec);
+        return reader.read_channel(channel.name,
+                                   TimeRange{selection.from.value_or(std::numeric_limits<std::int64_t>::min()),
+                                             selection.to.value_or(std::numeric_limits<std::int64_t>::max())},
+                                   codec);
     };
     const CodecDescriptor codec = reader.codec(channel.name);
     if (codec.name == "ndarray") return visit(open(AnyArrayCodec{}), on_array);

@@ -54,6 +54,8 @@ void declare(CLI::App& command) {
 
 int run() {
     int status = exit_ok;
+    if (const auto n = detail::remove_stale_temporaries(options.dir); n > 0)
+        std::cout << "removed " << n << " temporary files left by interrupted writers\n";
     for (const auto& channel : options.select()) {
         if (channel.format == Format::python) {
             std::cout << channel.label() << ": not modified (Python tinman files are left as they are; "

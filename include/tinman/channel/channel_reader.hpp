@@ -60,7 +60,7 @@ public:
 
     /// The records of `window`: from the record at `window.start_offset` on, in file
     /// order, those with timestamp >= `from`, until the first whose running
-    /// maximum timestamp reaches `to` (see `ObLogReader::read_channel(name, from, to)`).
+    /// maximum timestamp reaches `to` (see `ObLogReader::read_channel(name, TimeRange{from, to})`).
     ChannelReader(OpenedChannel opened, C codec, ReadOptions options, const TimeWindow& window)
         : state_(std::make_unique<State>(std::move(opened), std::move(codec), options, window)) {}
 

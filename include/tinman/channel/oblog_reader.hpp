@@ -4,6 +4,7 @@
 /// reads each one in file order (`read_channel`), by time range, or by record
 /// number and time (`indexed_channel`).
 
+#include <concepts>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -21,6 +22,7 @@
 #include "indexed_channel.hpp"
 #include "opened_channel.hpp"
 #include "read_options.hpp"
+#include "time_range.hpp"
 
 namespace tinman {
 
@@ -126,17 +128,19 @@ public:
     /// With timestamps that never go backwards that is every record in `[from, to)`.
     /// After a backward clock step, a record is yielded when `from <= timestamp`
     /// and no record before it reached `to` (its running maximum is < `to`).
+    ///
+    ///     reader.read_channel<tinman::NdArrayCodec<float>>("pose", tinman::TimeRange{from, to})
     template <Codec C>
-    [[nodiscard]] ChannelReader<C> read_channel(std::string_view name, std::int64_t from, std::int64_t to,
-                                                C codec = {}, ReadOptions options = {}) const {
+    [[nodiscard]] ChannelReader<C> read_channel(std::string_view name, TimeRange range, C codec = {},
+                                                ReadOptions options = {}) const {
         auto opened = detail::open_channel(dir_, name, codec, options.access, mappings_.get());
         TimeWindow window;
-        window.from = from;
-        window.to = to;
+        window.from = range.from;
+        window.to = range.to;
         {
             TimeIndex index(opened.segment, opened.header, index_path_for(opened.segment->path()),
                             options.verify_max_bytes);
-            const auto first = index.seek(from);
+            const auto first = index.seek(range.from);
             window.start_index = first;
             if (first < index.size()) {
                 window.start_offset = index.record(first).offset;
@@ -146,6 +150,15 @@ public:
             if (first > 0) window.max_before = index.entry(first - 1).max_timestamp;
         }
         return ChannelReader<C>(std::move(opened), std::move(codec), options, window);
+    }
+
+    /// The 0.2 spelling of `read_channel(name, TimeRange{from, to}, ...)`. Only integers
+    /// bind to it: `read_channel(name, {}, {})` means the codec and options.
+    template <Codec C, std::integral From, std::integral To>
+    [[deprecated("use read_channel(name, tinman::TimeRange{from, to}, ...)")]] [[nodiscard]] ChannelReader<C>
+    read_channel(std::string_view name, From from, To to, C codec = {}, ReadOptions options = {}) const {
+        return read_channel(name, TimeRange{static_cast<std::int64_t>(from), static_cast<std::int64_t>(to)},
+                            std::move(codec), options);
     }
 
     /// Random access to channel `name`, decoded with `codec` (see `IndexedChannel`).

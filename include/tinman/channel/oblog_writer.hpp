@@ -34,6 +34,7 @@ public:
         std::error_code ec;
         std::filesystem::create_directories(dir_, ec);
         if (ec) throw io_error({.path = dir_}, "cannot create the log directory", ec.value());
+        (void)detail::remove_stale_temporaries(dir_);  // left by writers killed while creating a file
         if (options_.mode == WriteMode::background || options_.flush_interval.count() > 0)
             worker_ = std::make_shared<detail::LogWorker>(options_);
     }

@@ -14,6 +14,7 @@
 #include <initializer_list>
 #include <limits>
 #include <memory>
+#include <new>
 #include <span>
 #include <string>
 
@@ -45,8 +46,8 @@ public:
         : channel_(std::move(channel)), path_(channel_path(dir, channel_)), time_index_(time_index) {
         buffer_.reserve(std::max(buffer_bytes, 2 * direct_write_min_bytes));
         switch (mode) {
-        case OpenMode::create: create(dir, codec, false); break;
-        case OpenMode::truncate: create(dir, codec, true); break;
+        case OpenMode::create: (void)create(dir, codec, false); break;
+        case OpenMode::truncate: (void)create(dir, codec, true); break;
         case OpenMode::append: open_for_append(dir, codec); break;
         }
     }
@@ -103,10 +104,12 @@ public:
         index_.flush();  // only now: the index never gets ahead of the records
     }
 
-    /// Flushes, then waits until the file's data is on the storage device (`fdatasync`).
+    /// Flushes, then waits until the file's data is on the storage device (`fdatasync`),
+    /// and the channel's name too if syncing the directory failed when it was created.
     void sync() {
         flush();
         if (::fdatasync(fd_.get()) != 0) detail::throw_errno(where(), "cannot sync");
+        sync_directory_if_needed();
     }
 
     /// Flushes and closes the file; reports any failure (buffered records that could
@@ -261,7 +264,8 @@ private:
 
     /// Creates the channel under a temporary name, writes its header, then moves
     /// it into place, so the channel file appears with a complete header or not at all.
-    void create(const std::filesystem::path& dir, const CodecDescriptor& codec, bool replace) {
+    /// False (nothing done) if another writer created it meanwhile and `exists_ok` is set.
+    bool create(const std::filesystem::path& dir, const CodecDescriptor& codec, bool replace, bool exists_ok = false) {
         detail::FileHandle old;  // held locked until the new file replaced it
         if (replace) {
             old = open_locked(O_RDONLY);
@@ -283,15 +287,37 @@ private:
             const int code = tmp.publish(path_, replace);
             if (code == 0 && !replace) (void)index_.commit();
             if (!time_index_) index_.close();
+            if (code == EEXIST && exists_ok) {
+                index_.abandon();
+                fd_.reset();
+                return false;
+            }
             if (code == EEXIST)
                 throw channel_error(where(), "the channel already exists; open it with OpenMode::append or "
                                              "OpenMode::truncate");
             if (code != 0) detail::throw_errno(where(), "cannot create", code);
-            detail::sync_directory(dir);
         } catch (...) {
             index_.abandon();
             fd_.reset();
             throw;
+        }
+        // The channel is in place and ours: a failure from here on must not report it as not
+        // created. If the directory cannot be synced now, `sync()` syncs it before returning.
+        unsynced_dir_ = dir;
+        sync_directory_if_needed(std::nothrow);
+        return true;
+    }
+
+    /// Makes the channel's name durable if creating it could not (see `create`).
+    void sync_directory_if_needed() {
+        if (unsynced_dir_.empty()) return;
+        detail::sync_directory(unsynced_dir_);
+        unsynced_dir_.clear();
+    }
+    void sync_directory_if_needed(std::nothrow_t) noexcept {
+        try {
+            sync_directory_if_needed();
+        } catch (...) {  // retried by sync()
         }
     }
 
@@ -304,8 +330,10 @@ private:
     /// Opens an existing channel, checks its codec and finds the end of its intact
     /// records. A torn tail is cut; damage followed by intact records is refused.
     void open_for_append(const std::filesystem::path& dir, const CodecDescriptor& codec) {
-        fd_ = open_locked(O_RDWR);
-        if (!fd_) return create(dir, codec, false);
+        for (int attempt = 0; !(fd_ = open_locked(O_RDWR)); ++attempt) {
+            // Missing: create it, or append to the one another writer created meanwhile.
+            if (create(dir, codec, false, attempt < 8)) return;
+        }
         const int fd = fd_.get();
         const std::uint64_t size = detail::file_size(fd, path_);
         if (size == 0) {  // an empty file (not made by this library, which writes the header first): start it
@@ -383,6 +411,7 @@ private:
     std::uint64_t stale_end_ = 0;  // end of bytes a failed write left past end_
     IndexWriter index_;
     bool time_index_ = true;
+    std::filesystem::path unsynced_dir_;  // a directory whose new entry for this channel awaits its fsync
 };
 
 /// The 0.1 name of `RecordWriter`.

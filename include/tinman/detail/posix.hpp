@@ -11,16 +11,20 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include <ctime>
+
 #include <algorithm>
 #include <cerrno>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
+#include <ctime>
 #include <exception>
 #include <filesystem>
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <utility>
 
 #include "../error.hpp"
@@ -207,6 +211,8 @@ public:
             auto path = dir / ("." + stem + "." + suffix + ".tmp");
             file_ = open_file(path, O_RDWR | O_CREAT | O_EXCL);
             if (file_) {
+                // Locked while its creator lives: `remove_stale_temporaries` removes only unlocked ones.
+                (void)lock_exclusive(file_.get());
                 path_ = std::move(path);
                 return;
             }
@@ -250,5 +256,37 @@ private:
     FileHandle file_;
     std::filesystem::path path_;
 };
+
+/// True for names that `TemporaryFile` makes: `.<stem>.<16 hex digits>.tmp`.
+[[nodiscard]] inline bool is_temporary_name(std::string_view name) noexcept {
+    constexpr std::size_t hex = 16, suffix = 4;  // ".tmp"
+    if (name.size() < 1 + 1 + 1 + hex + suffix || name.front() != '.' || !name.ends_with(".tmp")) return false;
+    const auto digits = name.substr(name.size() - suffix - hex, hex);
+    return name[name.size() - suffix - hex - 1] == '.' &&
+           std::all_of(digits.begin(), digits.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
+}
+
+/// Removes the temporary files (see `TemporaryFile`) in `dir` that a crash left
+/// behind: those no process holds locked, and not modified for a minute (a file
+/// is unlocked for an instant after its creator made it). Returns how many were
+/// removed; errors only leave files in place.
+inline std::size_t remove_stale_temporaries(const std::filesystem::path& dir) noexcept {
+    std::size_t removed = 0;
+    try {
+        std::error_code ec;
+        for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+            const auto path = entry.path();
+            if (!is_temporary_name(path.filename().native())) continue;
+            const auto file = open_file(path, O_RDONLY);
+            struct stat st {};
+            if (!file || ::fstat(file.get(), &st) != 0 || !S_ISREG(st.st_mode) || lock_exclusive(file.get()) != 0)
+                continue;
+            if (st.st_mtime > ::time(nullptr) - 60 || !is_file_at(file.get(), path)) continue;
+            if (::unlink(path.c_str()) == 0) ++removed;
+        }
+    } catch (...) {  // a listing that fails part way: the rest stays for next time
+    }
+    return removed;
+}
 
 }  // namespace tinman::detail

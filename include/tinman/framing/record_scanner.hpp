@@ -18,7 +18,8 @@ namespace tinman {
 /// Iterates the records of a channel file image: `bytes` holds the file's bytes
 /// from offset `base` to its end (typically a whole mapping, `base` 0), and the
 /// scan starts at file offset `start`. Record headers are always verified;
-/// payloads of at most `verify_max_bytes` are verified too. All reads stay
+/// payloads of at most `verify_max_bytes` are verified too, and larger ones when
+/// no complete record follows them (the last record). All reads stay
 /// inside `bytes`, whatever they say. Offsets in results are file offsets.
 class RecordScanner {
 public:
@@ -54,6 +55,12 @@ public:
                                                 " bytes follow its header)");
             case RecordCheck::bad_payload: return stop(ScanStop::corrupt, "payload checksum mismatch");
             }
+            // A crash damages the record being written last, which a large payload can hide
+            // (zeros where its data never reached the disk): verify it whole unless a complete
+            // record follows it. Decoding the others stays O(1).
+            if (r.payload.size() > verify_max_ && !complete_record_at(pos_ + r.header.extent()) &&
+                crc32c(r.payload) != r.header.payload_crc)
+                return stop(ScanStop::corrupt, "payload checksum mismatch (the last record is verified whole)");
             const std::uint64_t offset = base_ + pos_;
             pos_ += r.header.extent();
             status_.intact_end = base_ + pos_;
@@ -69,6 +76,12 @@ public:
     [[nodiscard]] const format::RecordHeader& last_header() const noexcept { return last_header_; }
 
 private:
+    /// True when a record with a valid header that fits in the file starts at `pos` (relative to `base_`).
+    [[nodiscard]] bool complete_record_at(std::uint64_t pos) const noexcept {
+        const auto check = format::check_record(file_, pos, 0).check;
+        return check == format::RecordCheck::intact || check == format::RecordCheck::bad_payload;
+    }
+
     std::optional<RecordView> stop(ScanStop why, std::string reason) {
         status_.stop = why;
         status_.skipped_bytes = file_.size() - pos_;

@@ -157,33 +157,36 @@ private:
     }
 
     /// Starts a new index under a temporary name (header written); entries follow.
-    void start_replacement() {
-        replacement_ = detail::TemporaryFile(path_.parent_path(), path_.filename().string());
-        fd_ = replacement_.take_file();
+    /// If that cannot be done (e.g. the directory is read-only), the channel goes on
+    /// without an index: it only speeds readers up, and must never stop the data.
+    void start_replacement() noexcept {
         entries_ = 0;
         pending_.clear();
         failed_ = false;
-        if (const auto r = detail::write_all_at(fd_.get(), 0, start_); r.error != 0) fail_replacement(r.error);
+        try {
+            replacement_ = detail::TemporaryFile(path_.parent_path(), path_.filename().string());
+        } catch (...) {
+            fd_.reset();
+            return;
+        }
+        fd_ = replacement_.take_file();
+        if (detail::write_all_at(fd_.get(), 0, start_).error != 0) {
+            fd_.reset();
+            replacement_.discard();
+        }
     }
 
     /// Writes the last entries and renames the new index into place. On failure
     /// the channel goes on without an index (readers scan): returns false.
     bool commit_replacement() noexcept {
         flush();
-        if (failed_ || !pending_.empty() || replacement_.publish(path_, true) != 0) {
+        if (!fd_ || failed_ || !pending_.empty() || replacement_.publish(path_, true) != 0) {
             fd_.reset();
             replacement_.discard();
             pending_.clear();
             return false;
         }
         return true;
-    }
-
-    [[noreturn]] void fail_replacement(int code) {
-        fd_.reset();
-        replacement_.discard();
-        pending_.clear();
-        throw io_error({.path = path_}, "cannot write the time index", code);
     }
 
     std::filesystem::path path_;

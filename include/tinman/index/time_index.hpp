@@ -21,6 +21,7 @@
 #include "../framing/record_scanner.hpp"
 #include "../io/mapped_segment.hpp"
 #include "index_format.hpp"
+#include "scanned_entries.hpp"
 
 namespace tinman {
 
@@ -50,7 +51,8 @@ namespace detail {
 /// found by scanning from there. Every entry is checked again when used (its
 /// checksum, and the record header at its offset); if one does not match, or
 /// the index file is missing or malformed, the whole index is rebuilt in memory
-/// by one scan of the channel file, so results are always those of a scan.
+/// by one scan of the channel file (held in memory, or in a mapped temporary file
+/// when large: see `ScannedEntries`), so results are always those of a scan.
 /// Not thread-safe (the rebuild mutates it): one per thread, like `Channel`.
 class TimeIndex {
 public:
@@ -214,6 +216,23 @@ private:
             max = last->max_timestamp;
         }
         scan(from, max);
+        if (file_entries_ > 0 && memory_.empty()) verify_last_indexed();
+    }
+
+    /// Verifies the last indexed record whole when no record follows it, as a scan
+    /// does (see `RecordScanner`): a crash may have left its large payload unwritten.
+    void verify_last_indexed() {
+        const std::uint64_t i = file_entries_ - 1;
+        const auto e = format::decode_index_entry(file_entry_bytes(i), i);
+        if (e && detail::record_at(data_->bytes(), records_offset_, *e, i, SIZE_MAX)) return;
+        file_entries_ = i;
+        if (i == 0) index_.reset();
+        status_.records = i;
+        status_.intact_end = e ? e->offset : records_offset_;
+        status_.skipped_bytes = data_->size() - status_.intact_end;
+        status_.stop = ScanStop::corrupt;
+        status_.reason = "payload checksum mismatch (the last record is verified whole) at offset " +
+                         std::to_string(status_.intact_end);
     }
 
     void scan(std::uint64_t from, std::int64_t max) {
@@ -224,6 +243,7 @@ private:
             max = std::max(max, r->timestamp);
             memory_.push_back({r->timestamp, max, r->offset, format::stored_record_crc(file.data() + r->offset)});
         }
+        memory_.finish();
         status_ = scanner.status();
     }
 
@@ -240,7 +260,7 @@ private:
     std::uint64_t records_offset_;
     std::size_t verify_max_;
     std::uint64_t file_entries_ = 0;           // entries 0..file_entries_-1 are read from index_
-    std::vector<format::IndexEntry> memory_;   // the entries after them, found by scanning
+    ScannedEntries memory_;                    // the entries after them, found by scanning
     ScanStatus status_;
     std::uint64_t generation_ = 0;             // bumped by every rebuild
 };

@@ -17,6 +17,7 @@
 #include <cerrno>
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -77,6 +78,9 @@ public:
     }
 
     /// Appends `value`: an `AnyArray`, an xtensor expression of an element type, or one element (a 0-d array).
+    /// Arrays of 64 KiB or more are written at once; if that fails after some of their bytes
+    /// landed, the channel ends with that incomplete record and later writes throw `io_error`
+    /// (the format has no way to step over the bytes left behind).
     template <class V>
     void write(std::int64_t timestamp, const V& value) {
         Payload p;
@@ -126,6 +130,11 @@ private:
 
     void write_record(std::int64_t timestamp, std::span<const std::byte> head, std::span<const std::byte> body) {
         check_open();
+        if (torn_at_)
+            throw io_error({.channel = channel_, .path = path_, .offset = *torn_at_},
+                           "a failed write left an incomplete record here, where the channel now ends; write a new "
+                           "channel to continue",
+                           EIO);
         if (timestamp < 0)
             throw usage_error(where(), "timestamp " + std::to_string(timestamp) +
                                            " cannot be stored (the format's is unsigned)");
@@ -140,7 +149,12 @@ private:
             flush();
             const std::span<const std::byte> parts[] = {header, head, body};
             const auto r = tinman::detail::write_all_at(fd_.get(), end_, parts);
-            if (r.error != 0) throw io_error(where(), "write failed", r.error);
+            if (r.error != 0) {
+                // The bytes that landed form a record that runs past the end of the file, which
+                // readers stop before; anything written after them would be read as part of it.
+                if (r.written != 0) torn_at_ = end_;
+                throw io_error(where(), "write failed", r.error);
+            }
             end_ += r.written;
         }
         ++records_;
@@ -153,6 +167,7 @@ private:
     tinman::detail::ByteBuffer buffer_;
     EncodeScratch scratch_;
     std::uint64_t records_ = 0;
+    std::optional<std::uint64_t> torn_at_;  // offset of a partly written large record: nothing may follow it
 };
 
 }  // namespace tinman::python

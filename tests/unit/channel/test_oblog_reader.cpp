@@ -121,17 +121,18 @@ TEST_CASE("ObLogReader: small payloads are verified on every read, large ones on
     TempDir dir;
     write_doubles(dir.path(), "small", 3, 8);       // 64-byte arrays: verified as read
     write_doubles(dir.path(), "large", 3, 100000);  // 800 kB arrays: verified by strict reads and verify()
-    auto flip_last_byte = [&](const std::string& name) {
+    // The last byte of the middle record (the last record is always verified whole).
+    auto flip_middle = [&](const std::string& name, std::size_t array_bytes) {
         auto bytes = test::read_file(dir / (name + ".tinman"));
-        bytes.back() ^= std::byte{0x40};
+        bytes[bytes.size() - 1 - array_bytes - 64] ^= std::byte{0x40};
         test::write_file(dir / (name + ".tinman"), bytes);
     };
-    flip_last_byte("small");
-    flip_last_byte("large");
+    flip_middle("small", 64);
+    flip_middle("large", 800000);
     ObLogReader reader{dir.path()};
 
     auto small = reader.read_channel<NdArrayCodec<double>>("small");
-    CHECK(std::ranges::distance(small) == 2);
+    CHECK(std::ranges::distance(small) == 1);
     CHECK(small.status().stop == ScanStop::corrupt);
 
     auto large = reader.read_channel<NdArrayCodec<double>>("large");
@@ -141,9 +142,9 @@ TEST_CASE("ObLogReader: small payloads are verified on every read, large ones on
     CHECK_THROWS_WITH_AS((void)std::ranges::distance(strict), doctest::Contains("payload checksum mismatch"),
                          format_error);
     const auto verified = reader.verify("large");
-    CHECK(verified.records == 2);
+    CHECK(verified.records == 1);
     CHECK(verified.stop == ScanStop::corrupt);
-    CHECK(reader.verify("small").records == 2);
+    CHECK(reader.verify("small").records == 1);
 }
 
 TEST_CASE("ObLogReader: flushed records of a live writer are visible") {
@@ -373,4 +374,24 @@ TEST_CASE("IndexedChannel: the first jump advises random access, sequential use 
     CHECK(chosen[3].value(0) == 3.0);
     CHECK(chosen[30].value(0) == 30.0);
     CHECK(test::vm_flags_of(chosen.segment()->bytes().data()).find(" sr ") != std::string::npos);
+}
+
+// `{}` for the time range would mean [0, 0): only two explicit bounds make a range.
+static_assert(!std::is_default_constructible_v<TimeRange>);
+template <class Reader>
+concept takes_braces_as_time_range =
+    requires(const Reader& r) { r.template read_channel<BytesCodec>("c", {}, {}, BytesCodec{}); };
+static_assert(!takes_braces_as_time_range<ObLogReader>);
+
+TEST_CASE("ObLogReader: read_channel(name, {}, {}) reads every record, a TimeRange selects by time") {
+    test::TempDir dir;
+    {
+        ObLogWriter log{dir.path()};
+        auto w = log.get_writer("c", BytesCodec{});
+        for (std::int64_t t = 0; t < 5; ++t) w(t * 10, std::span<const std::byte>{});
+    }
+    ObLogReader reader{dir.path()};
+    CHECK(std::ranges::distance(reader.read_channel<BytesCodec>("c", {}, {})) == 5);
+    CHECK(std::ranges::distance(reader.read_channel<BytesCodec>("c", TimeRange{10, 30})) == 2);
+    CHECK(std::ranges::distance(reader.read_channel<BytesCodec>("c", {10, 30}, {}, ReadOptions::strict_mode())) == 2);
 }

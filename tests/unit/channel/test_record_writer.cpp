@@ -1,7 +1,12 @@
 #include <doctest/doctest.h>
 
+#include <fcntl.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <numeric>
 #include <random>
@@ -401,4 +406,173 @@ TEST_CASE("RecordWriter: a FIFO in a channel's place is refused, not waited on")
     CHECK_THROWS_WITH_AS(RecordWriter(dir.path(), "f", raw, OpenMode::append), doctest::Contains("not a regular file"),
                          channel_error);
     CHECK_THROWS_AS(RecordWriter(dir.path(), "f", raw, OpenMode::truncate), channel_error);
+}
+
+namespace {
+
+/// Lets this process open only `n` more files in a scope: RLIMIT_NOFILE just above
+/// the `n` lowest free descriptor numbers (the ones the next opens take).
+class OpenFileLimit {
+public:
+    explicit OpenFileLimit(int n) {
+        REQUIRE(::getrlimit(RLIMIT_NOFILE, &saved_) == 0);
+        std::vector<int> fds;
+        for (int i = 0; i < n; ++i) fds.push_back(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+        int limit = fds.empty() ? ::open("/dev/null", O_RDONLY | O_CLOEXEC) : fds.back() + 1;
+        if (fds.empty()) ::close(limit);
+        for (const int fd : fds) ::close(fd);
+        rlimit r = saved_;
+        r.rlim_cur = static_cast<rlim_t>(limit);
+        REQUIRE(::setrlimit(RLIMIT_NOFILE, &r) == 0);
+    }
+    OpenFileLimit(const OpenFileLimit&) = delete;
+    OpenFileLimit& operator=(const OpenFileLimit&) = delete;
+    ~OpenFileLimit() { ::setrlimit(RLIMIT_NOFILE, &saved_); }
+
+private:
+    rlimit saved_{};
+};
+
+}  // namespace
+
+TEST_CASE("RecordWriter: a channel once in place is reported created, even if syncing its directory fails") {
+    TempDir dir;
+    {
+        OpenFileLimit none(0);
+        REQUIRE_THROWS_AS(detail::sync_directory(dir.path()), io_error);  // the fault this test injects
+    }
+    const auto body = pattern(100, 1);
+    for (const auto mode : {OpenMode::create, OpenMode::truncate, OpenMode::append}) {
+        CAPTURE(static_cast<int>(mode));
+        if (mode == OpenMode::truncate) {
+            RecordWriter old(dir.path(), "c", raw);
+            old.append(0, {{}, body, 1});
+        }
+        std::optional<RecordWriter> w;
+        {
+            // create: the temporary channel and index files; truncate: the old file too; then the directory fails
+            OpenFileLimit limit(mode == OpenMode::truncate ? 3 : 2);
+            CHECK_NOTHROW(w.emplace(dir.path(), "c", raw, mode));
+        }
+        REQUIRE(w);
+        w->append(1, {{}, body, 1});
+        w->sync();  // syncs the directory this time
+        w->close();
+        const auto s = scan(dir / "c.tinman");
+        REQUIRE(s.records.size() == 1);
+        CHECK(s.records[0].timestamp == 1);
+        std::filesystem::remove(dir / "c.tinman");
+    }
+}
+
+TEST_CASE("RecordWriter: processes racing to append to a missing channel create it once and all append") {
+    TempDir dir;
+    const auto body = pattern(10, 2);
+    constexpr int writers = 6;
+    for (int round = 0; round < 4; ++round) {
+        const std::string name = "race" + std::to_string(round);
+        int go[2];
+        REQUIRE(::pipe(go) == 0);
+        std::vector<pid_t> children;
+        for (int k = 0; k < writers; ++k) {
+            const pid_t pid = ::fork();
+            REQUIRE(pid >= 0);
+            if (pid == 0) {
+                ::close(go[1]);
+                char c;
+                (void)!::read(go[0], &c, 1);  // returns when the parent closes the pipe: all start at once
+                for (;;) {
+                    try {
+                        RecordWriter w(dir.path(), name, raw, OpenMode::append);
+                        w.append(k, {{}, body, 1});
+                        w.close();
+                        ::_exit(0);
+                    } catch (const channel_error& e) {
+                        if (std::string(e.what()).find("already has a writer") == std::string::npos) ::_exit(1);
+                        ::usleep(100);  // one writer at a time: wait for our turn
+                    } catch (...) {
+                        ::_exit(2);
+                    }
+                }
+            }
+            children.push_back(pid);
+        }
+        ::close(go[0]);
+        ::close(go[1]);
+        for (const pid_t pid : children) {
+            int status = 0;
+            REQUIRE(::waitpid(pid, &status, 0) == pid);
+            CHECK(WIFEXITED(status));
+            CHECK(WEXITSTATUS(status) == 0);
+        }
+        CHECK(scan(dir / (name + ".tinman")).records.size() == writers);
+    }
+}
+
+namespace {
+
+/// Makes `path` refuse changes for a scope: mode 0555, and for root (whom modes do not
+/// stop) the immutable attribute. `active()` is false where neither takes effect.
+class Unchangeable {
+public:
+    explicit Unchangeable(std::filesystem::path path) : path_(std::move(path)) { set(true); }
+    Unchangeable(const Unchangeable&) = delete;
+    Unchangeable& operator=(const Unchangeable&) = delete;
+    ~Unchangeable() { set(false); }
+    [[nodiscard]] bool active() const noexcept { return active_; }
+
+private:
+    void set(bool on) {
+        ::chmod(path_.c_str(), on ? 0555 : 0755);
+        if (::geteuid() != 0) {
+            active_ = on;
+            return;
+        }
+        const int fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
+        int flags = 0;
+        if (fd >= 0 && ::ioctl(fd, FS_IOC_GETFLAGS, &flags) == 0) {
+            flags = on ? flags | FS_IMMUTABLE_FL : flags & ~FS_IMMUTABLE_FL;
+            active_ = on && ::ioctl(fd, FS_IOC_SETFLAGS, &flags) == 0;
+            if (!on) (void)::ioctl(fd, FS_IOC_SETFLAGS, &flags);
+        }
+        if (fd >= 0) ::close(fd);
+    }
+
+    std::filesystem::path path_;
+    bool active_ = false;
+};
+
+}  // namespace
+
+TEST_CASE("RecordWriter: append writes records when the time index cannot be written") {
+    TempDir dir;
+    const auto body = pattern(10, 3);
+    {
+        RecordWriter w(dir.path(), "c", raw);
+        for (int i = 0; i < 3; ++i) w.append(i, {{}, body, 1});
+    }
+    const auto index = index_path_for(dir / "c.tinman");
+    SUBCASE("the index is missing and the directory is read-only") { std::filesystem::remove(index); }
+    SUBCASE("the index is stale and the directory is read-only") {
+        const auto old_index = test::read_file(index);
+        {
+            RecordWriter w(dir.path(), "c", raw, OpenMode::truncate);
+            w.append(9, {{}, body, 1});
+        }
+        test::write_file(index, old_index);  // three entries for one record: to be replaced
+    }
+    {
+        Unchangeable frozen(dir.path());
+        if (!frozen.active()) {
+            MESSAGE("cannot make a directory read-only here: skipped");
+            return;
+        }
+        RecordWriter w(dir.path(), "c", raw, OpenMode::append);
+        w.append(5, {{}, body, 1});
+        w.close();
+    }
+    const auto s = scan(dir / "c.tinman");
+    REQUIRE(!s.records.empty());
+    CHECK(s.records.back().timestamp == 5);
+    CHECK(s.status.clean());
 }

@@ -232,3 +232,28 @@ TEST_CASE("sync_directory: syncs a directory, reports one that is missing") {
         CHECK(e.context().path == dir / "missing");
     }
 }
+
+TEST_CASE("remove_stale_temporaries: removes what crashed creators left, never a file being created") {
+    test::TempDir dir;
+    const auto age = [](const std::filesystem::path& p, std::time_t seconds) {
+        const timespec times[2] = {{::time(nullptr) - seconds, 0}, {::time(nullptr) - seconds, 0}};
+        REQUIRE(::utimensat(AT_FDCWD, p.c_str(), times, 0) == 0);
+    };
+    const auto stale = dir / ".c.tinman.0123456789abcdef.tmp";
+    test::write_file(stale, test::as_bytes("left by a killed writer"));
+    age(stale, 3600);
+    const auto fresh = dir / ".c.tinman-index.fedcba9876543210.tmp";  // just made: not locked yet
+    test::write_file(fresh, test::as_bytes("x"));
+    const auto other = dir / ".notes.tmp";  // not a name TemporaryFile makes
+    test::write_file(other, test::as_bytes("x"));
+    age(other, 3600);
+    detail::TemporaryFile live(dir.path(), "d.tinman");  // its creator is alive: locked
+    age(live.path(), 3600);
+
+    CHECK(detail::remove_stale_temporaries(dir.path()) == 1);
+    CHECK_FALSE(std::filesystem::exists(stale));
+    CHECK(std::filesystem::exists(fresh));
+    CHECK(std::filesystem::exists(other));
+    CHECK(std::filesystem::exists(live.path()));
+    CHECK(live.publish(dir / "d.tinman", false) == 0);  // creation goes on undisturbed
+}

@@ -100,12 +100,20 @@ TEST_CASE("RecordScanner: payloads above the verify limit are checked only on re
         }
         return scanner.status();
     };
-    log.file[log.ends.back() - 1] ^= std::byte{1};  // last byte of the last (92-byte) payload
-    CHECK(count(64).records == 8);                   // above the limit: not verified, pages untouched
+    log.file[log.ends[6] - 1] ^= std::byte{1};  // last byte of record 6's (79-byte) payload
+    CHECK(count(64).records == 8);               // above the limit, and a record follows: not verified
     const auto strict = count(SIZE_MAX);
-    CHECK(strict.records == 7);
+    CHECK(strict.records == 6);
     CHECK(strict.stop == ScanStop::corrupt);
     CHECK(strict.reason.find("payload checksum mismatch") != std::string::npos);
+    log.file[log.ends[6] - 1] ^= std::byte{1};
+    log.file[log.ends.back() - 1] ^= std::byte{1};  // the last record is what a crash damages: always verified
+    const auto last = count(64);
+    CHECK(last.records == 7);
+    CHECK(last.stop == ScanStop::corrupt);
+    log.file.resize(log.file.size() + 100);  // followed by zeros, not by a record: the same
+    CHECK(count(64).records == 7);
+    log.file.resize(log.file.size() - 100);
     log.file[log.ends[0] - 1] ^= std::byte{1};  // the 1-byte payload of record 0: under the limit
     CHECK(count(64).records == 0);
 }

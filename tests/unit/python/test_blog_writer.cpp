@@ -73,3 +73,43 @@ TEST_CASE("python blog: the writer produces byte-exact files that read back") {
         CHECK_THROWS_AS(w.write(-1, 1.0), error);
     }
 }
+
+TEST_CASE("python blog: a full disk never leaves bytes that later records follow") {
+    test::TempDir dir;
+    const auto read_all = [&] {
+        std::vector<double> out;
+        BlogReader reader{dir.path()};
+        auto ch = reader.read_channel<double>("full");
+        for (auto&& [t, a] : ch) out.push_back(a.visit([](const auto& v) { return static_cast<double>(v()); }));
+        return out;
+    };
+    SUBCASE("buffered records: a retried flush writes only what did not land") {
+        BlogWriter w{dir.path(), "full", OpenMode::create, 0};
+        {
+            test::FileSizeLimit limit(1000);  // lands part way into a record
+            for (int i = 0; i < 40; ++i) w.write(i, static_cast<double>(i));
+            CHECK_THROWS_AS(w.flush(), io_error);
+        }
+        w.close();
+        std::vector<double> want(40);
+        for (int i = 0; i < 40; ++i) want[static_cast<std::size_t>(i)] = i;
+        CHECK(read_all() == want);
+    }
+    SUBCASE("a large record that failed part way ends the channel") {
+        BlogWriter w{dir.path(), "full", OpenMode::create, 0};
+        for (int i = 0; i < 3; ++i) w.write(i, static_cast<double>(i));
+        w.flush();
+        {
+            test::FileSizeLimit limit(40000);
+            CHECK_THROWS_AS(w.write(3, xt::xarray<double>(xt::ones<double>({20000}))), io_error);
+        }
+        // Space is back, but what follows the bytes that landed would be read as their record.
+        CHECK_THROWS_AS(w.write(4, 4.0), io_error);
+        w.close();
+        CHECK(read_all() == std::vector<double>{0, 1, 2});
+        BlogReader reader{dir.path()};
+        auto ch = reader.read_channel<double>("full");
+        CHECK(std::ranges::distance(ch) == 3);
+        CHECK(ch.status().stop == ScanStop::torn);
+    }
+}
