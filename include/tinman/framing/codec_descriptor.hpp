@@ -25,13 +25,17 @@ struct CodecDescriptor {
             if (k == key) return v;
         return std::nullopt;
     }
-    /// "name(key=value, ...)", for messages.
+    /// "name(key=value, ...)", for messages; values over 64 bytes (an embedded
+    /// schema) are cut to their start and length.
     [[nodiscard]] std::string to_string() const {
         std::string s = name;
         if (!params.empty()) {
             s += '(';
-            for (std::size_t i = 0; i < params.size(); ++i)
-                s += (i ? ", " : "") + params[i].first + '=' + params[i].second;
+            for (std::size_t i = 0; i < params.size(); ++i) {
+                const std::string& v = params[i].second;
+                s += (i ? ", " : "") + params[i].first + '=' +
+                     (v.size() <= 64 ? v : v.substr(0, 16) + "...(" + std::to_string(v.size()) + " bytes)");
+            }
             s += ')';
         }
         return s;
