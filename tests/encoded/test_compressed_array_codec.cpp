@@ -250,7 +250,7 @@ TEST_CASE_TEMPLATE("CompressedArrayCodec: errors while reading name the channel 
         } catch (const format_error& e) {
             CHECK(e.context().record == 1);
             CHECK(e.context().channel == "depth");
-            MESSAGE(e.what());
+            MESSAGE(std::string(e.what()));
         }
     }
     SUBCASE("AnyArrayCodec says what the channel is encoded with and what reads it") {

@@ -24,6 +24,14 @@ struct EncodeScratch {
     std::vector<std::byte> encoded;  ///< for a body a codec transforms (compressed, image-encoded, serialized)
 };
 
+namespace detail {
+/// Makes scratch memory `v` hold at least `n` bytes, never shrinking it: a codec
+/// that writes a variable length into it then allocates and zero-fills only on growth.
+inline void grow_to(std::vector<std::byte>& v, std::size_t n) {
+    if (v.size() < n) v.resize(n);
+}
+}  // namespace detail
+
 /// A codec: how values of one kind become record payloads and come back.
 ///
 ///  - `descriptor()`: the identity stored in the channel header (name + parameters);

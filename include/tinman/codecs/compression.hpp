@@ -10,6 +10,8 @@
 #include <string_view>
 #include <vector>
 
+#include "codec.hpp"
+
 namespace tinman {
 
 /// A compressor of whole buffers, each compressed and decompressed on its own:
@@ -30,12 +32,5 @@ concept Compression = std::copy_constructible<C> &&
                           { c.compress(in, grow) } -> std::same_as<std::size_t>;
                           { c.decompress(in, out) } -> std::same_as<void>;
                       };
-
-namespace detail {
-/// Makes `v` hold at least `n` bytes without shrinking it (resize would zero-fill on every growth back).
-inline void grow_to(std::vector<std::byte>& v, std::size_t n) {
-    if (v.size() < n) v.resize(n);
-}
-}  // namespace detail
 
 }  // namespace tinman
