@@ -70,3 +70,22 @@ if(Protobuf_FOUND AND TARGET protobuf::libprotobuf AND TARGET protobuf::protoc)
     set(_tinman_protobuf_target protobuf::libprotobuf)
 endif()
 tinman_codec_dependency(PROTOBUF "protobuf (with protoc)" "${_tinman_protobuf_target}" __tinman_no_pkg_config__)
+
+# tinman_protobuf_messages(): the target tinman_test_messages, the messages of
+# tests/encoded/proto compiled with protoc, for the protobuf tests and benchmark.
+# Generated code is built apart, without our warning flags.
+function(tinman_protobuf_messages)
+    if(NOT TINMAN_HAVE_PROTOBUF OR TARGET tinman_test_messages)
+        return()
+    endif()
+    set(src ${PROJECT_SOURCE_DIR}/tests/encoded/proto)
+    set(out ${PROJECT_BINARY_DIR}/tinman_test_messages)
+    file(MAKE_DIRECTORY ${out})
+    add_custom_command(OUTPUT ${out}/tinman_test.pb.h ${out}/tinman_test.pb.cc
+        COMMAND protobuf::protoc --cpp_out=${out} -I ${src} ${src}/tinman_test.proto
+        DEPENDS ${src}/tinman_test.proto protobuf::protoc
+        COMMENT "protoc tinman_test.proto")
+    add_library(tinman_test_messages STATIC ${out}/tinman_test.pb.cc)
+    target_link_libraries(tinman_test_messages PUBLIC protobuf::libprotobuf)
+    target_include_directories(tinman_test_messages SYSTEM PUBLIC ${out})
+endfunction()
