@@ -6,6 +6,7 @@
 
 #include <google/protobuf/util/message_differencer.h>
 #include <tinman.hpp>
+#include <tinman/codecs/dynamic_protobuf_codec.hpp>
 #include <tinman/codecs/protobuf_codec.hpp>
 #include <tinman/detail/base64.hpp>
 
@@ -128,4 +129,87 @@ TEST_CASE("ProtobufCodec: hostile payloads give clear errors") {
     CHECK_THROWS_WITH_AS((void)records[1], doctest::Contains("record 1"), format_error);
     CHECK_THROWS_WITH_AS((void)records[1], doctest::Contains("is not a valid tinman.test.PoseStamped message"),
                          format_error);
+}
+
+TEST_CASE("ProtobufCodec: schemas over 4 KiB are stored whole and read back") {
+    test::TempDir dir;
+    SUBCASE("a generated type with a large schema: google.protobuf.FileDescriptorSet") {
+        using Set = google::protobuf::FileDescriptorSet;
+        const auto d = ProtobufCodec<Set>{}.descriptor();
+        CHECK(d.param("schema")->size() > 4096);
+        Set value;
+        PoseStamped::descriptor()->file()->CopyTo(value.add_file());
+        {
+            ObLogWriter log{dir.path()};
+            auto write = log.get_writer("schemas", ProtobufCodec<Set>{});
+            write(1, value);
+            log.close();
+        }
+        const ObLogReader reader{dir.path()};
+        CHECK(reader.codec("schemas") == d);
+        const auto records = reader.indexed_channel<ProtobufCodec<Set>>("schemas");
+        REQUIRE(records.size() == 1);
+        CHECK(equal(records[0].value, value));
+        // Through the stored schema only.
+        const DynamicProtobufCodec dynamic{reader.codec("schemas")};
+        CHECK(dynamic.schema().type().full_name() == "google.protobuf.FileDescriptorSet");
+        CHECK(reader.indexed_channel("schemas", dynamic)[0].value.message().SerializeAsString() ==
+              value.SerializeAsString());
+    }
+    SUBCASE("a wide message with imports, built at run time, written and read without generated code") {
+        google::protobuf::FileDescriptorProto file;
+        file.set_name("tinman/wide.proto");
+        file.set_package("tinman.wide");
+        file.set_syntax("proto3");
+        file.add_dependency("google/protobuf/timestamp.proto");
+        file.add_dependency("tinman_test.proto");
+        auto* type = file.add_message_type();
+        type->set_name("Wide");
+        using Field = google::protobuf::FieldDescriptorProto;
+        for (int i = 1; i <= 300; ++i) {
+            auto* f = type->add_field();
+            f->set_name("measurement_channel_" + std::to_string(i));
+            f->set_number(i);
+            f->set_label(Field::LABEL_OPTIONAL);
+            if (i % 3 == 0) {
+                f->set_type(Field::TYPE_MESSAGE);
+                f->set_type_name(i % 2 ? ".google.protobuf.Timestamp" : ".tinman.test.Vector3");
+            } else {
+                f->set_type(Field::TYPE_DOUBLE);
+            }
+        }
+        google::protobuf::DescriptorPool pool(google::protobuf::DescriptorPool::generated_pool());
+        const auto* built = pool.BuildFile(file);
+        REQUIRE(built != nullptr);
+        const auto d = protobuf_descriptor(*built->message_type(0));
+        CHECK(format::encode_codec_descriptor(d).size() > 8192);
+        const DynamicProtobufCodec codec{d};
+        auto message = codec.schema().new_message();
+        const auto* reflection = message->GetReflection();
+        reflection->SetDouble(message.get(), message->GetDescriptor()->FindFieldByNumber(1), 2.5);
+        auto* vector3 = reflection->MutableMessage(message.get(), message->GetDescriptor()->FindFieldByNumber(6));
+        vector3->GetReflection()->SetDouble(vector3, vector3->GetDescriptor()->FindFieldByName("z"), -1.0);
+        {
+            ObLogWriter log{dir.path()};
+            auto write = log.get_writer("wide", codec);
+            write(10, *message);
+            log.close();
+        }
+        {  // appending checks the stored descriptor against the writer's, all of it
+            ObLogWriter log{dir.path()};
+            auto write = log.get_writer("wide", codec, OpenMode::append);
+            write(20, *message);
+            log.close();
+        }
+        const ObLogReader reader{dir.path()};
+        CHECK(reader.codec("wide") == d);
+        const DynamicProtobufCodec read{reader.codec("wide")};
+        int n = 0;
+        for (auto&& [t, msg] : reader.read_channel("wide", read)) {
+            CHECK(t == (n + 1) * 10);
+            CHECK(msg.text() == "measurement_channel_1: 2.5 measurement_channel_6 { z: -1 }");
+            ++n;
+        }
+        CHECK(n == 2);
+    }
 }

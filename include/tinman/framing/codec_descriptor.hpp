@@ -45,8 +45,10 @@ struct CodecDescriptor {
 
 namespace format {
 
-/// Longest codec descriptor a channel file may hold.
-inline constexpr std::size_t max_codec_descriptor_size = 4096;
+/// Longest codec descriptor a channel file may hold: 1 MiB, room for a protobuf
+/// schema with its imports. Readers check it against the file size before use.
+/// Files written before the limit was raised from 4096 bytes read the same.
+inline constexpr std::size_t max_codec_descriptor_size = std::size_t{1} << 20;
 
 /// True for the characters of codec names and parameter keys: [A-Za-z0-9_.-].
 [[nodiscard]] inline bool is_name_char(char c) noexcept {
