@@ -66,7 +66,6 @@ const std::vector<PoseStamped>& messages() {
 std::int64_t stamp_ns(std::size_t i) { return 1'700'000'000'000'000'000 + static_cast<std::int64_t>(i) * 10'000'000; }
 
 fs::path tinman_dir() { return scratch_dir() / "protobuf-tinman"; }
-fs::path mcap_file() { return scratch_dir() / "protobuf.mcap"; }
 
 std::map<std::string, double> disk_bytes;
 
@@ -119,6 +118,8 @@ void read_tinman(benchmark::State& state) {
 }
 
 #if TINMAN_BENCH_HAVE_MCAP
+fs::path mcap_file() { return scratch_dir() / "protobuf.mcap"; }
+
 void mcap_check(benchmark::State& state, const mcap::Status& s, const char* what) {
     if (!s.ok()) state.SkipWithError((std::string(what) + ": " + s.message).c_str());
 }

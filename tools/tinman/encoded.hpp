@@ -88,7 +88,8 @@ public:
     [[nodiscard]] CodecDescriptor descriptor() const { return stored_; }
     [[nodiscard]] std::string mismatch(const CodecDescriptor&) const { return {}; }
 
-    [[nodiscard]] value_type decode(std::span<const std::byte> payload, const SegmentPtr&) const {
+    // payload is unused in a build without any of the libraries.
+    [[nodiscard]] value_type decode([[maybe_unused]] std::span<const std::byte> payload, const SegmentPtr&) const {
         const std::string with(stored_.param("compression").value_or(stored_.param("encoding").value_or("")));
         [[maybe_unused]] State& s = *state_;
 #if TINMAN_HAVE_ZSTD
