@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <cstring>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <tinman.hpp>
@@ -202,7 +203,7 @@ TEST_CASE_TEMPLATE("CompressedArrayCodec: hostile records give clear errors befo
         CHECK_THROWS_AS((void)codec.decode(cut), format_error);
         auto flipped = good;
         flipped[head + 1 + (flipped.size() - head - 1) / 2] ^= std::byte{0x5a};
-        if constexpr (std::is_same_v<Z, Lz4>) {
+        if (std::string_view(Z::name) == "lz4") {
             try {  // an lz4 block has no checksum: damage may decode to other values, never outside the array
                 (void)codec.decode(flipped);
             } catch (const format_error&) {
