@@ -38,6 +38,7 @@ FILE_HEADER = struct.Struct("<8sHHIII")   # magic, version, flags, records_offse
 RECORD_HEADER = struct.Struct("<qQIIII")  # timestamp, payload_size, padding, payload_crc, flags, header_crc
 RECORD_FLAG_SKIP = 1
 DEFAULT_VERIFY_MAX_BYTES = 4096
+MAX_CODEC_SIZE = 1 << 20                  # longest codec descriptor (as in C++)
 
 
 def _crc32c_table():
@@ -168,7 +169,7 @@ class Channel:
             self._fail("not a tinman channel (bad magic)")
         if version != VERSION:
             self._fail("unsupported format version %d" % version)
-        if codec_size > 4096 or 64 + codec_size > len(m):
+        if codec_size > MAX_CODEC_SIZE or 64 + codec_size > len(m):
             self._fail("codec descriptor size %d is out of range" % codec_size)
         fixed = bytearray(m[:64])
         fixed[20:24] = b"\0\0\0\0"

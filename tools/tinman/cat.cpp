@@ -1,4 +1,5 @@
-// tinman cat: one line per record: timestamp, shape, dtype and a preview of the values.
+// tinman cat: one line per record: timestamp, shape, dtype and a preview of the values,
+// or for protobuf channels the message, as text format or JSON.
 #include <cstdint>
 #include <filesystem>
 #include <iostream>
@@ -19,19 +20,49 @@ namespace {
 struct {
     LogChannel channel;
     Selection selection;
+    bool json = false;
 } options;
 
 void declare(CLI::App& command) {
     options.channel.declare(command);
     options.selection.declare(command);
+    command.add_flag("--json", options.json,
+                     "Protobuf channels: one JSON object per line (timestamp, message) instead of text format");
     command.footer(
-        "Long axes show their first and last 3 entries. Reading stops before a torn or corrupt record,\n"
-        "with a warning on stderr (exit status 1 or 5).");
+        "Long axes show their first and last 3 entries. Compressed arrays and images are decoded first.\n"
+        "Protobuf messages are printed through the schema stored in the channel (no .proto files needed).\n"
+        "Reading stops before a torn or corrupt record, with a warning on stderr (exit status 1 or 5).");
 }
 
+#if TINMAN_HAVE_PROTOBUF
+/// Prints each selected message of protobuf channel `name`; returns how reading ended.
+ScanStatus print_messages(const std::string& name, const CodecDescriptor& stored) {
+    const auto codec =
+        with_context(ErrorContext{.channel = name}, "", [&] { return DynamicProtobufCodec{stored}; });
+    const std::string type = codec.schema().type().full_name();
+    return read_selected(options.channel.dir, name, options.selection, codec, [&](std::int64_t t, const DynamicMessage& m) {
+        if (options.json)
+            std::cout << R"({"timestamp":")" << iso_time(t) << R"(","timestamp_ns":)" << t << R"(,"message":)" << m.json()
+                      << "}\n";
+        else
+            std::cout << iso_time(t) << ' ' << type << ' ' << m.text() << '\n';
+    });
+}
+#endif
+
 int run() {
+    const ChannelRef channel = options.channel.find();
+#if TINMAN_HAVE_PROTOBUF
+    if (channel.format == Format::tinman) {
+        if (const auto stored = ObLogReader{options.channel.dir}.codec(channel.name); stored.name == "protobuf") {
+            const auto status = print_messages(channel.name, stored);
+            std::cout.flush();
+            return damage_status("cat", options.channel.name, status);
+        }
+    }
+#endif
     const auto status = for_each_record(
-        options.channel.dir, options.channel.find(), options.selection,
+        options.channel.dir, channel, options.selection,
         [](std::int64_t t, const AnyArray& a) {
             std::cout << iso_time(t) << ' ' << shape_text(a.shape()) << ' ' << a.dtype() << ' ' << array_preview(a)
                       << '\n';

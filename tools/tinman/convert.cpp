@@ -15,6 +15,7 @@
 
 #include "channels.hpp"
 #include "command.hpp"
+#include "encoded.hpp"
 
 namespace tinman::cli {
 namespace {
@@ -39,9 +40,9 @@ void declare(CLI::App& command) {
     command.add_flag("--force", options.force, "Replace channels that exist in DST");
     command.add_option("--channel", options.channels, "Convert only this channel (repeatable)")->type_name("NAME");
     command.footer(
-        "tinman channels (NdArrayCodec/AnyArrayCodec) become .blog files that Python tinman's ObLogReader\n"
-        "reads; .blog channels (NumpyArrayCodec) become tinman channels. Channels of other codecs are\n"
-        "skipped with a warning. Only intact records are copied.");
+        "tinman channels (NdArrayCodec/AnyArrayCodec, and compressed arrays and images, decoded) become\n"
+        ".blog files that Python tinman's ObLogReader reads; .blog channels (NumpyArrayCodec) become\n"
+        "tinman channels. Channels of other codecs are skipped with a warning. Only intact records are copied.");
 }
 
 /// An AnyArray codec that records one dtype in the channel header, so that
@@ -72,25 +73,30 @@ struct Copied {
 [[nodiscard]] std::optional<Copied> to_python(const std::string& name, OpenMode mode) {
     const ObLogReader reader{options.src};
     const auto codec = reader.codec(name);
-    if (codec.name != "ndarray") {
+    const bool decodable = is_encoded_array(codec) && missing_library(codec).empty();
+    if (codec.name != "ndarray" && !decodable) {
         std::cerr << "tinman convert: skipping channel '" << name << "': codec " << codec.to_string()
                   << " has no Python tinman equivalent\n";
         return std::nullopt;
     }
     std::unique_ptr<python::BlogWriter> out;
     std::uint64_t n = 0;
-    auto records = reader.read_channel<AnyArrayCodec>(name);
-    for (auto&& [t, a] : records) {
-        // The codec record takes the first record's time, so converting is reproducible.
-        if (!out) out = std::make_unique<python::BlogWriter>(options.dst, name, mode, t);
-        out->write(t, a);
-        ++n;
-    }
+    auto copy = [&](auto records) {  // compressed arrays and images are written decoded
+        for (auto&& [t, a] : records) {
+            // The codec record takes the first record's time, so converting is reproducible.
+            if (!out) out = std::make_unique<python::BlogWriter>(options.dst, name, mode, t);
+            out->write(t, a);
+            ++n;
+        }
+        return records.status();
+    };
+    const ScanStatus status = codec.name == "ndarray" ? copy(reader.read_channel<AnyArrayCodec>(name))
+                                                      : copy(reader.read_channel(name, EncodedArrayCodec{codec}));
     if (!out)
         out = std::make_unique<python::BlogWriter>(options.dst, name, mode,
                                                    reader.info(name).first_timestamp.value_or(0));
     out->close();
-    return Copied{n, records.status()};
+    return Copied{n, status};
 }
 
 /// Copies .blog channel `name` to a tinman channel.

@@ -1,4 +1,5 @@
-// tinman export: the arrays of a channel stacked into one .npy file, timestamps in another.
+// tinman export: the arrays of a channel stacked into one .npy file, timestamps in another;
+// the frames of an image channel as image files, as stored.
 #include <sys/stat.h>
 
 #include <cerrno>
@@ -31,14 +32,18 @@ struct {
 
 void declare(CLI::App& command) {
     options.channel.declare(command);
-    command.add_option("OUT", options.out, "The .npy file to write, of shape (records, *shape)")->required();
+    command.add_option("OUT", options.out,
+                       "The .npy file to write, of shape (records, *shape); for an image channel, the directory\n"
+                       "to write its frames to")
+        ->required();
     command.add_option("--timestamps", options.timestamps,
                        "Where the timestamps go (int64 ns since the epoch; default: OUT.timestamps.npy)")
         ->type_name("PATH");
     options.selection.declare(command);
     command.footer(
         "The arrays must share one dtype and shape. They are copied from the mapped log to the file\n"
-        "record by record, never all held in memory.");
+        "record by record, never all held in memory. Compressed arrays are decompressed. Image channels\n"
+        "(PNG, JPEG) are written one file per frame, as stored: OUT/<record>.png or .jpg.");
 }
 
 /// The header of a C-order .npy file (format 1.0): magic, version, length, and the
@@ -116,6 +121,40 @@ void refuse_log_file(const std::filesystem::path& dir, const std::filesystem::pa
         refuse("would be a file of the log");
 }
 
+/// Writes the timestamps `times` as an int64 .npy file.
+void write_timestamps(const std::filesystem::path& path, const std::vector<std::int64_t>& times) {
+    OutputFile file(path);
+    file.write(npy_header("<i8", {times.size()}));
+    for (const std::int64_t t : times) {
+        unsigned char le[8];
+        for (int i = 0; i < 8; ++i) le[i] = static_cast<unsigned char>(static_cast<std::uint64_t>(t) >> (8 * i));
+        file.write(std::as_bytes(std::span{le}));
+    }
+    file.commit();
+}
+
+/// Writes each selected frame of image channel `name` to `options.out` as the image file it is stored as.
+int export_frames(const std::string& name, const CodecDescriptor& codec, const std::filesystem::path& timestamps) {
+    const std::string ext = codec.param("encoding") == "jpeg" ? ".jpg" : ".png";
+    std::filesystem::create_directories(options.out);
+    std::vector<std::int64_t> times;
+    std::uint64_t n = 0;
+    const auto status = read_selected(options.channel.dir, name, options.selection, RawCodec{codec},
+                                      [&](std::int64_t t, std::span<const std::byte> image) {
+                                          char file[32];
+                                          std::snprintf(file, sizeof file, "%06llu", static_cast<unsigned long long>(n++));
+                                          OutputFile out(options.out / (file + ext));
+                                          out.write(image);
+                                          out.commit();
+                                          times.push_back(t);
+                                      });
+    if (times.empty()) throw error({.channel = name}, "no records selected");
+    write_timestamps(timestamps, times);
+    std::cout << "exported " << times.size() << " " << codec.param("encoding").value_or("image") << " frames to "
+              << options.out.string() << " (timestamps: " << timestamps.string() << ")\n";
+    return damage_status("export", name, status) == exit_corrupt ? exit_corrupt : exit_ok;
+}
+
 int run() {
     const ChannelRef channel = options.channel.find();
     const std::filesystem::path& dir = options.channel.dir;
@@ -123,6 +162,10 @@ int run() {
     if (timestamps.empty()) timestamps = std::filesystem::path(options.out).replace_extension(".timestamps.npy");
     refuse_log_file(dir, options.out);
     refuse_log_file(dir, timestamps);
+    if (channel.format == Format::tinman) {
+        if (const auto codec = ObLogReader{dir}.codec(channel.name); codec.name == "image")
+            return export_frames(channel.name, codec, timestamps);
+    }
     const auto not_arrays = [&](std::int64_t, std::span<const std::byte>) {
         throw codec_mismatch({.channel = channel.name},
                              "stores codec " + ObLogReader{dir}.codec(channel.name).to_string() + ", not arrays");

@@ -15,6 +15,7 @@
 #include "arguments.hpp"
 #include "channels.hpp"
 #include "command.hpp"
+#include "encoded.hpp"
 #include "output.hpp"
 #include "preview.hpp"
 #include "time_text.hpp"
@@ -116,9 +117,16 @@ void observe_all(Summary& s, Records&& records, bool count) {
         const auto index_file = index_path_for(channel_path(reader.directory(), info.name));
         const auto index_bytes = std::filesystem::file_size(index_file, ec);
         s.bytes = info.file_bytes + (ec ? 0 : index_bytes);
-        if (info.codec.name == "ndarray") {
+        if (info.codec.name == "protobuf") s.codec = "protobuf(message=" +
+                                                       std::string(info.codec.param("message").value_or("?")) + ")";
+        if (auto lib = missing_library(info.codec); !lib.empty()) {
+            s.problem = "encoded with " + lib + ", which this tinman was built without";
+        } else if (info.codec.name == "ndarray") {
             if (auto dtype = info.codec.param("dtype")) s.dtype = *dtype;
             observe_all(s, reader.read_channel<AnyArrayCodec>(info.name), false);
+        } else if (is_encoded_array(info.codec)) {  // decodes every record: shapes may vary
+            if (auto dtype = info.codec.param("dtype")) s.dtype = *dtype;
+            observe_all(s, reader.read_channel(info.name, EncodedArrayCodec{info.codec}), false);
         }
     } catch (const error& e) {
         s.status = "unreadable";

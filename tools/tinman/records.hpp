@@ -15,6 +15,7 @@
 #include "arguments.hpp"
 #include "channels.hpp"
 #include "command.hpp"
+#include "encoded.hpp"
 
 namespace tinman::cli {
 
@@ -28,36 +29,54 @@ struct RawCodec {
 };
 static_assert(Codec<RawCodec>);
 
+/// Calls `use(timestamp, value)` for each selected record of tinman channel
+/// `name` of `dir`, decoded by `codec`; returns how reading ended.
+template <class C, class Use>
+[[nodiscard]] ScanStatus read_selected(const std::filesystem::path& dir, const std::string& name,
+                                       const Selection& selection, C codec, Use&& use) {
+    const ObLogReader reader{dir};
+    auto records = [&] {
+        if (!selection.from && !selection.to) return reader.read_channel(name, std::move(codec));
+        // The time index finds the first record in O(log n).
+        return reader.read_channel(name,
+                                   TimeRange{selection.from.value_or(std::numeric_limits<std::int64_t>::min()),
+                                             selection.to.value_or(std::numeric_limits<std::int64_t>::max())},
+                                   std::move(codec));
+    }();
+    std::uint64_t taken = 0;
+    for (auto it = records.begin(); it != records.end() && !(selection.limit && taken >= *selection.limit); ++it) {
+        if (!selection.wants(it.record().timestamp)) continue;  // before decoding
+        use(it.record().timestamp, (*it).value);
+        ++taken;
+    }
+    return records.status();
+}
+
 /// Calls `on_array(timestamp, AnyArray)` for each selected record of `channel`
-/// of `dir`, or `on_bytes(timestamp, payload)` for each of a channel whose codec
-/// is not "ndarray". Returns how reading ended: before damage, the visitor has
-/// seen every intact record selected.
+/// of `dir` whose records are arrays (ndarray channels, and compressed arrays and
+/// images when this build decodes them), or `on_bytes(timestamp, payload)` for
+/// each of a channel of another codec. Returns how reading ended: before damage,
+/// the visitor has seen every intact record selected.
 template <class OnArray, class OnBytes>
 [[nodiscard]] ScanStatus for_each_record(const std::filesystem::path& dir, const ChannelRef& channel,
                                          const Selection& selection, OnArray&& on_array, OnBytes&& on_bytes) {
-    std::uint64_t taken = 0;
-    auto visit = [&](auto&& records, auto&& use) {
+    if (channel.format == Format::python) {
+        std::uint64_t taken = 0;
+        auto records = python::BlogReader{dir}.read_channel(channel.name);
         for (auto it = records.begin(); it != records.end() && !(selection.limit && taken >= *selection.limit); ++it) {
-            if (!selection.wants(it.record().timestamp)) continue;  // before decoding
-            use(it.record().timestamp, (*it).value);
+            if (!selection.wants(it.record().timestamp)) continue;
+            on_array(it.record().timestamp, (*it).value);
             ++taken;
         }
         return records.status();
-    };
-    if (channel.format == Format::python) return visit(python::BlogReader{dir}.read_channel(channel.name), on_array);
-
-    const ObLogReader reader{dir};
-    auto open = [&](auto codec) {
-        if (!selection.from && !selection.to) return reader.read_channel(channel.name, codec);
-        // The time index finds the first record in O(log n).
-        return reader.read_channel(channel.name,
-                                   TimeRange{selection.from.value_or(std::numeric_limits<std::int64_t>::min()),
-                                             selection.to.value_or(std::numeric_limits<std::int64_t>::max())},
-                                   codec);
-    };
-    const CodecDescriptor codec = reader.codec(channel.name);
-    if (codec.name == "ndarray") return visit(open(AnyArrayCodec{}), on_array);
-    return visit(open(RawCodec{codec}), on_bytes);
+    }
+    const CodecDescriptor codec = ObLogReader{dir}.codec(channel.name);
+    if (codec.name == "ndarray") return read_selected(dir, channel.name, selection, AnyArrayCodec{}, on_array);
+    if (is_encoded_array(codec)) {
+        auto decoder = with_context(ErrorContext{.channel = channel.name}, "", [&] { return EncodedArrayCodec{codec}; });
+        return read_selected(dir, channel.name, selection, std::move(decoder), on_array);
+    }
+    return read_selected(dir, channel.name, selection, RawCodec{codec}, on_bytes);
 }
 
 /// After reading stopped at damage, warns on stderr and returns the exit status

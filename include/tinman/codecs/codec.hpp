@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "../framing/codec_descriptor.hpp"
@@ -20,7 +21,16 @@ namespace tinman {
 struct EncodeScratch {
     std::vector<std::byte> head;  ///< for the payload's small head
     std::vector<std::byte> body;  ///< for a body that has to be materialised (e.g. a strided view)
+    std::vector<std::byte> encoded;  ///< for a body a codec transforms (compressed, image-encoded, serialized)
 };
+
+namespace detail {
+/// Makes scratch memory `v` hold at least `n` bytes, never shrinking it: a codec
+/// that writes a variable length into it then allocates and zero-fills only on growth.
+inline void grow_to(std::vector<std::byte>& v, std::size_t n) {
+    if (v.size() < n) v.resize(n);
+}
+}  // namespace detail
 
 /// A codec: how values of one kind become record payloads and come back.
 ///
@@ -104,9 +114,39 @@ using decoder_t = typename decoder_of<C>::type;
 
 }  // namespace detail
 
-/// The usual reason text when a stored codec is of another kind.
+/// Which codec reads channels stored as `stored`, and from which header, for
+/// messages; empty for a kind this library has no codec for.
+[[nodiscard]] inline std::string codec_for(const CodecDescriptor& stored) {
+    const std::string name = stored.name;
+    if (name == "ndarray") return "NdArrayCodec<T> or AnyArrayCodec (tinman/codecs/ndarray_codec.hpp, any_array_codec.hpp)";
+    if (name == "bytes") return "BytesCodec (tinman/codecs/bytes_codec.hpp)";
+    if (name == "compressed_ndarray") {
+        const std::string z(stored.param("compression").value_or("?"));
+        const std::string policy = z == "zstd" ? "Zstd" : z == "lz4" ? "Lz4" : z;
+        return "CompressedArrayCodec<T, " + policy + "> (tinman/codecs/compressed_array_codec.hpp and " + z +
+               "_compression.hpp; the tool decodes any dtype)";
+    }
+    if (name == "image") {
+        const std::string e(stored.param("encoding").value_or("?"));
+        return e == "jpeg" ? "JpegCodec (tinman/codecs/jpeg_codec.hpp)" : "PngCodec<T> (tinman/codecs/png_codec.hpp)";
+    }
+    if (name == "protobuf")
+        return "ProtobufCodec<M> (tinman/codecs/protobuf_codec.hpp), or DynamicProtobufCodec without generated code "
+               "(tinman/codecs/dynamic_protobuf_codec.hpp)";
+    return {};
+}
+
+/// The usual reason text when a stored codec is of another kind; for an encoded
+/// channel, says what it is encoded with and which codec reads it.
 [[nodiscard]] inline std::string codec_kind_mismatch(const CodecDescriptor& stored, const CodecDescriptor& requested) {
-    return "stored codec " + stored.to_string() + ", requested " + requested.to_string();
+    std::string s = "stored codec " + stored.to_string() + ", requested " + requested.to_string();
+    const std::string reader = codec_for(stored);
+    if (reader.empty()) return s;
+    std::string_view with = stored.name == "protobuf" ? "protobuf" : "";
+    if (auto c = stored.param("compression")) with = *c;
+    else if (auto e = stored.param("encoding")) with = *e;
+    if (!with.empty()) s += ": encoded with " + std::string(with);
+    return s + ": use " + reader;
 }
 
 }  // namespace tinman

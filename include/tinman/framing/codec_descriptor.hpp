@@ -25,13 +25,17 @@ struct CodecDescriptor {
             if (k == key) return v;
         return std::nullopt;
     }
-    /// "name(key=value, ...)", for messages.
+    /// "name(key=value, ...)", for messages; values over 64 bytes (an embedded
+    /// schema) are cut to their start and length.
     [[nodiscard]] std::string to_string() const {
         std::string s = name;
         if (!params.empty()) {
             s += '(';
-            for (std::size_t i = 0; i < params.size(); ++i)
-                s += (i ? ", " : "") + params[i].first + '=' + params[i].second;
+            for (std::size_t i = 0; i < params.size(); ++i) {
+                const std::string& v = params[i].second;
+                s += (i ? ", " : "") + params[i].first + '=' +
+                     (v.size() <= 64 ? v : v.substr(0, 16) + "...(" + std::to_string(v.size()) + " bytes)");
+            }
             s += ')';
         }
         return s;
@@ -41,8 +45,10 @@ struct CodecDescriptor {
 
 namespace format {
 
-/// Longest codec descriptor a channel file may hold.
-inline constexpr std::size_t max_codec_descriptor_size = 4096;
+/// Longest codec descriptor a channel file may hold: 1 MiB, room for a protobuf
+/// schema with its imports. Readers check it against the file size before use.
+/// Files written before the limit was raised from 4096 bytes read the same.
+inline constexpr std::size_t max_codec_descriptor_size = std::size_t{1} << 20;
 
 /// True for the characters of codec names and parameter keys: [A-Za-z0-9_.-].
 [[nodiscard]] inline bool is_name_char(char c) noexcept {

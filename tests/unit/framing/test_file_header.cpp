@@ -1,6 +1,8 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <cstdint>
+#include <string>
 #include <string_view>
 
 #include <tinman/framing/file_header.hpp>
@@ -53,4 +55,37 @@ TEST_CASE("format: version and required flags are checked") {
     detail::store_le<std::uint16_t>(&h[10], 0x0001);  // optional feature: ignored
     reseal();
     CHECK(format::parse_file_header(h).flags == 1);
+}
+
+TEST_CASE("format: codec descriptors up to max_codec_descriptor_size") {
+    // "x\nk=" + value + "\n": the whole descriptor is value + 5 bytes.
+    auto with_size = [](std::size_t n) { return CodecDescriptor{"x", {{"k", std::string(n - 5, 'v')}}}; };
+    SUBCASE("over the old 4096-byte limit, up to the limit: written and read back") {
+        for (std::size_t n : {std::size_t{4097}, std::size_t{100000}, format::max_codec_descriptor_size}) {
+            CAPTURE(n);
+            const auto h = format::encode_file_header(with_size(n));
+            CHECK(detail::load_le<std::uint32_t>(&h[16]) == n);
+            CHECK(h.size() == (64 + n + 63) / 64 * 64);
+            const auto parsed = format::parse_file_header(h);
+            CHECK(parsed.codec == with_size(n));
+            CHECK(parsed.records_offset == h.size());
+        }
+    }
+    SUBCASE("one byte over: refused by the writer and, in a resealed header, by readers") {
+        CHECK_THROWS_AS((void)format::encode_codec_descriptor(with_size(format::max_codec_descriptor_size + 1)),
+                        usage_error);
+        auto h = format::encode_file_header(with_size(format::max_codec_descriptor_size));
+        h.resize(h.size() + 64, std::byte{'\n'});
+        const auto over = static_cast<std::uint32_t>(format::max_codec_descriptor_size + 1);
+        detail::store_le<std::uint32_t>(&h[16], over);
+        detail::store_le<std::uint32_t>(&h[20], 0);
+        detail::store_le<std::uint32_t>(&h[20], crc32c(std::span(h).first(64 + over)));
+        CHECK_THROWS_WITH_AS((void)format::parse_file_header(h), doctest::Contains("codec descriptor size"),
+                             format_error);
+    }
+    SUBCASE("a size past the end of the file is refused before it is read") {
+        auto h = format::encode_file_header(with_size(5000));
+        detail::store_le<std::uint32_t>(&h[16], static_cast<std::uint32_t>(h.size() - 63));
+        CHECK_THROWS_WITH_AS((void)format::parse_file_header(h), doctest::Contains("out of range"), format_error);
+    }
 }

@@ -1,0 +1,20 @@
+// tinman.hpp, and the codec headers that need no library, include no optional
+// codec library: a program that uses neither zstd, lz4, libspng, TurboJPEG nor
+// protobuf builds without them (each is reached only through its own header).
+#include <doctest/doctest.h>
+
+#include <tinman.hpp>
+#include <tinman/codecs/byte_shuffle.hpp>
+#include <tinman/codecs/compressed_array_codec.hpp>
+#include <tinman/codecs/compression.hpp>
+#include <tinman/codecs/image.hpp>
+
+#if defined(ZSTD_VERSION_MAJOR) || defined(LZ4_VERSION_MAJOR) || defined(SPNG_VERSION_MAJOR) || \
+    defined(TJ_NUMSAMP) || defined(GOOGLE_PROTOBUF_VERSION)
+#error "a core header includes an optional codec library's header"
+#endif
+
+TEST_CASE("tinman.hpp: the core includes no optional codec library") {
+    // The check is the #if above, at compile time; this case records that it ran.
+    CHECK(tinman::format::max_codec_descriptor_size >= 4096);
+}
