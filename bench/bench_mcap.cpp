@@ -1249,7 +1249,7 @@ Workload time_window_workload() {
                   [=, &d] {
                       const tinman::ObLogReader reader{d.tinman_bytes};
                       Tally t;
-                      for (auto&& [ts, v] : reader.read_channel<tinman::BytesCodec>("bytes", from, to))
+                      for (auto&& [ts, v] : reader.read_channel<tinman::BytesCodec>("bytes", tinman::TimeRange{from, to}))
                           add_value(t, ts, v);
                       require_tally(t, want, "tinman time window");
                   }),

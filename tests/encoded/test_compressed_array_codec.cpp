@@ -128,7 +128,7 @@ TEST_CASE_TEMPLATE("CompressedArrayCodec: a channel keeps the time index and ran
     }
     SUBCASE("a time range decodes only its records") {
         int n = 0;
-        for (auto&& [t, a] : reader.read_channel("scan", 1100, 1150, Codec{})) {
+        for (auto&& [t, a] : reader.read_channel("scan", TimeRange{1100, 1150}, Codec{})) {
             CHECK(same_bytes(a, sample<float>({64, 3}, static_cast<int>((t - 1000) / 10))));
             ++n;
         }
