@@ -9,8 +9,9 @@
 //    FILE* reader and through its BufferReader over a mapping; fread, read(2), pread;
 //  - write 64 x 4 MiB arrays (tinman checksums every record; MCAP unchunked without
 //    and with its data CRC) against write(2) of the arrays and writev(2) of a 64 B
-//    header + the array (the faster is the baseline: on a VM, aligned writes of
-//    whole pages can be the slower); read + sum them, cold and warm;
+//    header + the array (the faster is the baseline: in full runs on a test VM,
+//    write(2) of page-aligned arrays was at times 4x slower); read + sum them,
+//    cold and warm;
 //  - summary of the N-record file (count and time range), time to the first record,
 //    1 % of the records by time, record #i for 1000 random i (cold), and opening a
 //    channel for writing.
