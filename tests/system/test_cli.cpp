@@ -6,13 +6,17 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
+#include <cstring>
+#include <limits>
 #include <filesystem>
 #include <fstream>
 #include <string>
 #include <vector>
 
 #include <tinman.hpp>
+#include <tinman/channel/record_writer.hpp>
 #include <tinman/python/blog.hpp>
 
 #include "test_support.hpp"
@@ -250,7 +254,9 @@ TEST_CASE("tinman CLI: verify and recover a torn tail, corrupt records are repor
     CHECK(has(rec.out, "9 intact records kept"));
     CHECK(has(rec.out, "img: clean"));
     const auto recovered = test::read_file(imu);
-    CHECK(recovered == std::vector<std::byte>(full.begin(), full.begin() + static_cast<std::ptrdiff_t>(last_record)));
+    // The intact records are untouched; the cut tail is one skip record, so the file keeps its size.
+    CHECK(recovered.size() == full.size() - 5);
+    CHECK(std::equal(full.begin(), full.begin() + static_cast<std::ptrdiff_t>(last_record), recovered.begin()));
     CHECK(tinman_cli({"verify", dir.path().string()}).status == 0);
     CHECK(ObLogReader{dir.path()}.info("imu").indexed_records == 9);
 
@@ -484,4 +490,102 @@ TEST_CASE("tinman CLI: verify shows progress on a terminal only") {
     ::close(master);
     CHECK(has(progress, "\rverifying big:"));
     CHECK(has(progress, "100%"));
+}
+
+TEST_CASE("tinman CLI: a channel with a live writer is being written, not torn: info, verify and cat succeed") {
+    test::TempDir dir;
+    ObLogWriter log{dir.path()};
+    auto imu = log.get_writer("imu", NdArrayCodec<double>{});
+    for (int i = 0; i < 5; ++i) imu(t0 + i, xt::xarray<double>{1.0 * i});
+    log.flush();
+    {  // what a reader can see while the next record is written: part of its header
+        std::ofstream out(dir / "imu.tinman", std::ios::binary | std::ios::app);
+        out << std::string(20, '\x5a');
+    }
+    const Run info = tinman_cli({"info", dir.path().string()});
+    CHECK(info.status == 0);
+    CHECK(has(info.out, "being written"));
+    CHECK_FALSE(has(info.out, "torn"));
+    const Run json = tinman_cli({"info", "--json", dir.path().string()});
+    CHECK(has(compact(json.out), "\"records\":5"));
+    CHECK(has(compact(json.out), "\"status\":\"being written\""));
+    const Run v = tinman_cli({"verify", dir.path().string()});
+    CHECK(v.status == 0);
+    CHECK(has(v.out, "imu: 5 intact records so far, being written (the last record is not complete yet)"));
+    CHECK(has(v.out, "1 of 1 channels clean"));
+    const Run cat = tinman_cli({"cat", dir.path().string(), "imu"});
+    CHECK(cat.status == 0);
+    CHECK(lines(cat.out).size() == 5);
+    CHECK(has(cat.err, "is being written: 5 records so far"));
+
+    log.close();  // the same bytes, without a writer: a torn tail
+    const Run after = tinman_cli({"verify", dir.path().string()});
+    CHECK(after.status == 1);
+    CHECK(has(after.out, "torn tail"));
+}
+
+TEST_CASE("tinman CLI: timestamps at both ends of int64 are summarized without overflow") {
+    test::TempDir dir;
+    {
+        ObLogWriter log{dir.path()};
+        auto w = log.get_writer("ends", NdArrayCodec<double>{});
+        w(std::numeric_limits<std::int64_t>::min(), 1.0);
+        w(std::numeric_limits<std::int64_t>::max(), 2.0);
+    }
+    const Run info = tinman_cli({"info", dir.path().string()});
+    CHECK(info.status == 0);
+    CHECK(has(info.out, "1677-09-21T00:12:43.145224192Z"));
+    CHECK(has(info.out, "2262-04-11T23:47:16.854775807Z"));
+    CHECK(has(info.out, "18446744073.710 s"));
+    const Run json = tinman_cli({"info", "--json", dir.path().string()});
+    CHECK(has(compact(json.out), "\"first_timestamp_ns\":-9223372036854775808"));
+    CHECK(has(compact(json.out), "\"last_timestamp_ns\":9223372036854775807"));
+    CHECK(tinman_cli({"cat", dir.path().string(), "ends"}).status == 0);
+    CHECK(tinman_cli({"verify", dir.path().string()}).status == 0);
+}
+
+TEST_CASE("tinman CLI: terminal escape sequences in codec descriptors and pickled class names are printed escaped") {
+    test::TempDir dir;
+    {
+        RecordWriter w(dir.path(), "evil", CodecDescriptor{"bytes", {{"note", "\x1b[2J\x1b]0;pwned\x07"}}});
+        w.append(1, {{}, std::as_bytes(std::span("x", 1)), 1});
+    }
+    // A .blog channel whose pickled codec class carries an escape sequence (same length as the real name).
+    write_log(dir / "native");
+    REQUIRE(tinman_cli({"convert", (dir / "native").string(), (dir / "py").string()}).status == 0);
+    auto blog = test::read_file(dir / "py" / "imu.blog");
+    const std::string real = "NumpyArrayCodec", evil = "\x1b]0;pwned\x07XYZab";
+    REQUIRE(real.size() == evil.size());
+    auto at = std::search(blog.begin(), blog.end(), reinterpret_cast<const std::byte*>(real.data()),
+                          reinterpret_cast<const std::byte*>(real.data()) + real.size());
+    REQUIRE(at != blog.end());
+    std::memcpy(&*at, evil.data(), evil.size());
+    test::write_file(dir / "py" / "imu.blog", blog);
+    test::write_file(dir / "py" / "empty.blog", std::span<const std::byte>{});
+
+    for (const auto& args : std::vector<std::vector<std::string>>{{"info", dir.path().string()},
+                                                                  {"info", (dir / "py").string()},
+                                                                  {"verify", dir.path().string()},
+                                                                  {"cat", dir.path().string(), "evil"}}) {
+        CAPTURE(args[0]);
+        const Run r = tinman_cli(args);
+        CHECK(r.out.find('\x1b') == std::string::npos);
+        CHECK(r.err.find('\x1b') == std::string::npos);
+        CHECK(r.out.find('\x07') == std::string::npos);
+    }
+    const Run info = tinman_cli({"info", (dir / "py").string()});
+    CHECK(has(info.out, "\\x1B]0;pwned\\x07XYZab"));
+    // The channel whose codec cannot be decoded is still counted.
+    const Run json = tinman_cli({"info", "--json", (dir / "py").string()});
+    CHECK(has(compact(json.out), "\"name\":\"imu\",\"format\":\"python\""));
+    CHECK(has(compact(json.out), "\"records\":10,"));
+
+    // convert leaves out what it cannot decode, with a warning, and converts the rest.
+    const Run conv = tinman_cli({"convert", (dir / "py").string(), (dir / "back").string()});
+    CHECK(conv.status == 0);
+    CHECK(has(conv.err, "skipping channel 'imu': codec tinman.codecs.numpy.\\x1B]0;pwned\\x07XYZab cannot be decoded"));
+    CHECK(has(conv.err, "skipping channel 'empty'"));
+    CHECK(has(conv.out, "converted 2 channels to tinman format"));
+    CHECK(conv.err.find('\x1b') == std::string::npos);
+    CHECK(ObLogReader{dir / "back"}.channel_names() == std::vector<std::string>{"img", "mixed"});
 }

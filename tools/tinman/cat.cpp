@@ -57,7 +57,8 @@ int run() {
         if (const auto stored = ObLogReader{options.channel.dir}.codec(channel.name); stored.name == "protobuf") {
             const auto status = print_messages(channel.name, stored);
             std::cout.flush();
-            return damage_status("cat", options.channel.name, status);
+            return damage_status("cat", options.channel.name, status,
+                                 being_written(options.channel.dir, channel));
         }
     }
 #endif
@@ -71,7 +72,7 @@ int run() {
             std::cout << iso_time(t) << ' ' << bytes.size() << " bytes " << bytes_preview(bytes) << '\n';
         });
     std::cout.flush();
-    return damage_status("cat", options.channel.name, status);
+    return damage_status("cat", options.channel.name, status, being_written(options.channel.dir, channel));
 }
 
 }  // namespace

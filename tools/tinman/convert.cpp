@@ -16,6 +16,7 @@
 #include "channels.hpp"
 #include "command.hpp"
 #include "encoded.hpp"
+#include "output.hpp"
 
 namespace tinman::cli {
 namespace {
@@ -75,7 +76,7 @@ struct Copied {
     const auto codec = reader.codec(name);
     const bool decodable = is_encoded_array(codec) && missing_library(codec).empty();
     if (codec.name != "ndarray" && !decodable) {
-        std::cerr << "tinman convert: skipping channel '" << name << "': codec " << codec.to_string()
+        std::cerr << "tinman convert: skipping channel '" << name << "': codec " << printable(codec.to_string())
                   << " has no Python tinman equivalent\n";
         return std::nullopt;
     }
@@ -99,9 +100,21 @@ struct Copied {
     return Copied{n, status};
 }
 
-/// Copies .blog channel `name` to a tinman channel.
-[[nodiscard]] Copied to_tinman(const std::string& name, OpenMode mode) {
+/// Copies .blog channel `name` to a tinman channel, if its records can be decoded
+/// (numpy arrays); otherwise warns and leaves it out, so one channel (or an empty
+/// file) does not stop the conversion of the others.
+[[nodiscard]] std::optional<Copied> to_tinman(const std::string& name, OpenMode mode) {
     const python::BlogReader reader{options.src};
+    try {
+        if (const auto codec = reader.codec(name); !codec.is_numpy_codec()) {
+            std::cerr << "tinman convert: skipping channel '" << name << "': codec " << printable(codec.qualified())
+                      << " cannot be decoded (only numpy arrays can)\n";
+            return std::nullopt;
+        }
+    } catch (const format_error& e) {
+        std::cerr << "tinman convert: skipping channel '" << name << "': " << printable(without_path(e)) << '\n';
+        return std::nullopt;
+    }
     std::optional<std::string> dtype;
     bool same = true;
     for (auto&& [t, a] : reader.read_channel(name)) {
@@ -149,7 +162,7 @@ int run() {
     int status = exit_ok;
     std::uint64_t converted = 0;
     for (const auto& name : names) {
-        const auto copied = from == Format::tinman ? to_python(name, mode) : std::optional{to_tinman(name, mode)};
+        const auto copied = from == Format::tinman ? to_python(name, mode) : to_tinman(name, mode);
         if (!copied) continue;
         const auto& [records, scan] = *copied;
         std::cout << name << ": " << records << " records -> " << (options.dst / name).string()

@@ -18,6 +18,7 @@
 #include "encoded.hpp"
 #include "output.hpp"
 #include "preview.hpp"
+#include "records.hpp"
 #include "time_text.hpp"
 
 namespace tinman::cli {
@@ -35,7 +36,8 @@ void declare(CLI::App& command) {
     command.footer(
         "For each channel (.tinman and .blog files): format, codec, dtype and shape (\"varies\" if records\n"
         "differ), record count, first and last timestamp (ISO-8601 UTC), duration, bytes on disk (channel\n"
-        "file and time index), records per second, and whether the channel ends cleanly.");
+        "file and time index), records per second, and whether the channel ends cleanly (\"being written\"\n"
+        "when a writer has it open: its records so far, and a record in progress is not damage).");
 }
 
 /// One channel's line of the summary.
@@ -77,19 +79,20 @@ struct Summary {
     }
 };
 
-/// Reads every record of `records` into `s`: dtype and shape, and with
-/// `count` also the record count and time range.
+/// Reads every record of `records` into `s`: the record count and time range of
+/// the records a reader yields (up to the first damage), and with `arrays` their
+/// dtype and shape.
 template <class Records>
-void observe_all(Summary& s, Records&& records, bool count) {
+void observe_all(Summary& s, Records&& records, bool arrays = true) {
     bool first = true;
     try {
         for (auto it = records.begin(); it != records.end(); ++it) {
-            if (count) {
-                if (!s.first) s.first = it.record().timestamp;
-                s.last = it.record().timestamp;
-                ++s.records;
+            if (!s.first) s.first = it.record().timestamp;
+            s.last = it.record().timestamp;
+            ++s.records;
+            if constexpr (requires { s.observe((*it).value, first); }) {
+                if (arrays) s.observe((*it).value, first);
             }
-            s.observe((*it).value, first);
             first = false;
         }
     } catch (const error& e) {
@@ -97,7 +100,7 @@ void observe_all(Summary& s, Records&& records, bool count) {
         s.problem = e.what();
         return;
     }
-    if (count && !records.status().clean()) s.damaged(records.status());
+    if (!records.status().clean()) s.damaged(records.status());
 }
 
 [[nodiscard]] Summary summarize(const ObLogReader& reader, const ChannelInfo& info) {
@@ -108,10 +111,7 @@ void observe_all(Summary& s, Records&& records, bool count) {
         return s;
     }
     s.codec = info.codec.to_string();
-    s.records = info.records;
-    s.first = info.first_timestamp;
-    s.last = info.last_timestamp;
-    if (!info.status.clean()) s.damaged(info.status);
+    std::string library_note;
     try {
         std::error_code ec;
         const auto index_file = index_path_for(channel_path(reader.directory(), info.name));
@@ -119,18 +119,29 @@ void observe_all(Summary& s, Records&& records, bool count) {
         s.bytes = info.file_bytes + (ec ? 0 : index_bytes);
         if (info.codec.name == "protobuf") s.codec = "protobuf(message=" +
                                                        std::string(info.codec.param("message").value_or("?")) + ")";
+        // Counted by reading, as every reader does: the records up to the first damage,
+        // also in a channel whose codec this build cannot decode.
         if (auto lib = missing_library(info.codec); !lib.empty()) {
-            s.problem = "encoded with " + lib + ", which this tinman was built without";
+            library_note = s.problem = "encoded with " + lib + ", which this tinman was built without";
+            observe_all(s, reader.read_channel(info.name, RawCodec{info.codec}));
         } else if (info.codec.name == "ndarray") {
             if (auto dtype = info.codec.param("dtype")) s.dtype = *dtype;
-            observe_all(s, reader.read_channel<AnyArrayCodec>(info.name), false);
+            observe_all(s, reader.read_channel<AnyArrayCodec>(info.name));
         } else if (is_encoded_array(info.codec)) {  // decodes every record: shapes may vary
             if (auto dtype = info.codec.param("dtype")) s.dtype = *dtype;
-            observe_all(s, reader.read_channel(info.name, EncodedArrayCodec{info.codec}), false);
+            observe_all(s, reader.read_channel(info.name, EncodedArrayCodec{info.codec}));
+        } else {
+            observe_all(s, reader.read_channel(info.name, RawCodec{info.codec}));
         }
     } catch (const error& e) {
         s.status = "unreadable";
         s.problem = e.what();
+    }
+    // With a live writer, what follows the intact records is the record being written
+    // (`tinman verify` still finds damage before it).
+    if (info.being_written && (s.status == "clean" || s.status == "torn")) {
+        s.status = "being written";
+        s.problem = library_note;
     }
     return s;
 }
@@ -142,12 +153,15 @@ void observe_all(Summary& s, Records&& records, bool count) {
         s.bytes = std::filesystem::file_size(reader.channel_path(name), ec);
         const auto codec = reader.codec(name);
         s.codec = codec.is_numpy_codec() ? codec.name : codec.qualified();
-        if (!codec.is_numpy_codec()) {
+        if (!codec.is_numpy_codec()) {  // counted all the same, by the framing
+            const DamageReport report = reader.damage_report(name);
+            s.records = report.records;
             s.status = "unsupported";
             s.problem = "codec " + codec.qualified() + " cannot be decoded";
+            if (!report.clean()) s.problem += "; " + report.damage.front().reason;
             return s;
         }
-        observe_all(s, reader.read_channel(name), true);
+        observe_all(s, reader.read_channel(name));
     } catch (const error& e) {
         s.status = "unreadable";
         s.problem = e.what();
@@ -184,7 +198,8 @@ void print_summary_table(const std::vector<Summary>& rows) {
         char duration[32] = "-", rate[32] = "-";
         if (s.first) std::snprintf(duration, sizeof duration, "%.3f s", s.duration_s());
         if (s.rate()) std::snprintf(rate, sizeof rate, "%.1f/s", *s.rate());
-        cells.push_back({s.name, s.format, s.codec, s.dtype, s.shape, std::to_string(s.records),
+        cells.push_back({printable(s.name), s.format, printable(s.codec), printable(s.dtype), s.shape,
+                         std::to_string(s.records),
                          s.first ? iso_time(*s.first) : "-", s.last ? iso_time(*s.last) : "-", duration,
                          human_bytes(s.bytes), rate, s.status});
     }
@@ -192,7 +207,7 @@ void print_summary_table(const std::vector<Summary>& rows) {
                  {"DURATION", true}, {"SIZE", true}, {"RATE", true}, {"STATUS"}},
                 cells);
     for (const Summary& s : rows)
-        if (!s.problem.empty()) std::cout << s.name << ": " << s.status << ": " << s.problem << '\n';
+        if (!s.problem.empty()) std::cout << printable(s.name) << ": " << s.status << ": " << printable(s.problem) << '\n';
 }
 
 int run() {

@@ -12,6 +12,7 @@
 #include <tinman/error.hpp>
 
 #include "command.hpp"
+#include "output.hpp"
 
 namespace tinman::cli {
 namespace {
@@ -87,10 +88,10 @@ void reject_extras(const CLI::App& app) {
                   << e.reason() << ")\n";
         return exit_no_channel;
     } catch (const format_error& e) {
-        std::cerr << "tinman: corrupt file: " << e.what() << '\n';
+        std::cerr << "tinman: corrupt file: " << printable(e.what()) << '\n';
         return exit_corrupt;
     } catch (const std::exception& e) {
-        std::cerr << "tinman: " << e.what() << '\n';
+        std::cerr << "tinman: " << printable(e.what()) << '\n';
         return exit_failure;
     }
 }

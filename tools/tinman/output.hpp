@@ -85,6 +85,29 @@ template <class T>
     return out;
 }
 
+/// `text` safe to show on a terminal: as `utf8_escaped`, and control characters
+/// too (C0, DEL and C1, with which escape sequences start), so that a codec
+/// descriptor or a pickled class name cannot move the cursor, retitle the
+/// window or hide what follows. Tabs and line breaks are escaped as well.
+[[nodiscard]] inline std::string printable(const std::string& text) {
+    const std::string valid = utf8_escaped(text);
+    std::string out;
+    out.reserve(valid.size());
+    for (std::size_t i = 0; i < valid.size(); ++i) {
+        const auto b = static_cast<unsigned char>(valid[i]);
+        const bool c1 = b == 0xC2 && i + 1 < valid.size() && static_cast<unsigned char>(valid[i + 1]) < 0xA0;
+        if (b < 0x20 || b == 0x7F || c1) {
+            const unsigned code = c1 ? static_cast<unsigned char>(valid[++i]) : b;
+            char hex[8];
+            std::snprintf(hex, sizeof hex, c1 ? "\\u%04X" : "\\x%02X", code);
+            out += hex;
+        } else {
+            out += valid[i];
+        }
+    }
+    return out;
+}
+
 /// `doc` with every string made valid UTF-8 by `utf8_escaped`.
 inline void escape_strings(nlohmann::ordered_json& doc) {
     if (doc.is_string()) doc = utf8_escaped(doc.get_ref<const std::string&>());
@@ -120,16 +143,23 @@ inline void print_json(nlohmann::ordered_json doc) {
 
 /// Prints `label: N intact records` and one line per damaged region of `report`.
 inline void print_damage_report(const std::string& label, const DamageReport& report) {
-    std::cout << label << ": " << report.records << " intact records";
+    std::cout << printable(label) << ": " << report.records << " intact records";
+    if (report.in_progress()) {
+        std::cout << " so far, being written" << (report.clean() ? "" : " (the last record is not complete yet)")
+                  << '\n';
+        return;
+    }
     if (report.clean()) {
         std::cout << ", clean\n";
         return;
     }
+    if (report.intact_prefix != report.records)
+        std::cout << ", " << report.intact_prefix << " of them before the first damage (where readers stop)";
     std::cout << '\n';
     for (const auto& d : report.damage) {
         const bool tail = d.end == report.file_bytes;
         std::cout << "  " << (d.kind == ScanStop::torn ? "torn" : "corrupt") << (tail ? " tail: " : " record: ")
-                  << d.reason << "; " << (d.end - d.offset) << " damaged bytes [" << d.offset << ", " << d.end << ")"
+                  << printable(d.reason) << "; " << (d.end - d.offset) << " damaged bytes [" << d.offset << ", " << d.end << ")"
                   << (tail ? " to the end of the file" : ", intact records follow") << '\n';
     }
 }

@@ -79,10 +79,28 @@ template <class OnArray, class OnBytes>
     return read_selected(dir, channel.name, selection, RawCodec{codec}, on_bytes);
 }
 
+/// True when tinman channel `channel` of `dir` has a writer now (never for .blog channels).
+[[nodiscard]] inline bool being_written(const std::filesystem::path& dir, const ChannelRef& channel) {
+    if (channel.format != Format::tinman) return false;
+    try {
+        return ObLogReader{dir}.has_writer(channel.name);
+    } catch (const error&) {
+        return false;
+    }
+}
+
 /// After reading stopped at damage, warns on stderr and returns the exit status
-/// that calls for (`exit_damaged` for a torn tail, `exit_corrupt` otherwise).
-inline int damage_status(std::string_view command, const std::string& channel, const ScanStatus& status) {
+/// that calls for (`exit_damaged` for a torn tail, `exit_corrupt` otherwise). With
+/// a live writer (`being_written`), what follows the intact records is the record
+/// it is writing: a note, and success.
+inline int damage_status(std::string_view command, const std::string& channel, const ScanStatus& status,
+                         bool being_written = false) {
     if (status.stop != ScanStop::torn && status.stop != ScanStop::corrupt) return exit_ok;  // clean, or stopped early
+    if (being_written) {
+        std::cerr << "tinman " << command << ": channel '" << channel << "' is being written: " << status.records
+                  << " records so far (" << status.skipped_bytes << " bytes of the record in progress not read)\n";
+        return exit_ok;
+    }
     const bool torn = status.stop == ScanStop::torn;
     std::cerr << "tinman " << command << ": channel '" << channel << "': stopped before "
               << (torn ? "a torn tail" : "a corrupt record") << ": " << status.reason << " (" << status.skipped_bytes

@@ -24,7 +24,10 @@ void declare(CLI::App& command) {
         "does, and reports what it removed; a time index that is missing or covers fewer records than the\n"
         "channel holds is rebuilt the same way. Intact records are never touched: a channel whose damage\n"
         "is followed by intact records is left alone and reported (exit status 5). A channel that has a\n"
-        "writer is skipped (exit status 6). .blog channels are not modified.");
+        "writer is skipped (exit status 6). .blog channels are not modified.\n"
+        "A cut tail stays in the file as one skip record (zeros, which readers pass over), so the file never\n"
+        "shrinks under a program that has it mapped (following it); a channel with no intact record is\n"
+        "replaced by a new file.");
 }
 
 /// Recovers one .tinman channel, reports what was done and returns the exit status it calls for.
@@ -65,12 +68,12 @@ int run() {
         try {
             status = std::max(status, recover(channel.name));
         } catch (const format_error& e) {
-            std::cout << channel.name << ": unreadable: " << without_path(e) << '\n'
+            std::cout << channel.name << ": unreadable: " << printable(without_path(e)) << '\n'
                       << channel.name
                       << ": not modified: the file header is unreadable; cutting would lose intact data\n";
             status = std::max<int>(status, exit_corrupt);
         } catch (const channel_error& e) {  // it has a writer
-            std::cout << channel.name << ": not modified: " << e.what() << '\n';
+            std::cout << channel.name << ": not modified: " << printable(e.what()) << '\n';
             status = std::max<int>(status, exit_failure);
         }
     }

@@ -27,7 +27,9 @@ void declare(CLI::App& command) {
         "Large payloads are verified too. Damage followed by intact records is reported region by region.\n"
         "A progress line is shown on a terminal for files of 64 MiB or more.\n"
         ".blog channels have no checksums: only their framing is checked.\n"
-        "exit status: 0 every channel is clean; 1 only damaged tails (tinman recover cuts them);\n"
+        "A channel that a writer has open (in any process) is reported as being written, with its records\n"
+        "so far; the record it is writing is not damage.\n"
+        "exit status: 0 every channel is clean or being written; 1 only damaged tails (tinman recover cuts them);\n"
         "5 a file is corrupt (unreadable header, or damage followed by intact records).");
 }
 
@@ -75,10 +77,10 @@ int run() {
         try {
             const DamageReport report = check(channel);
             print_damage_report(channel.label(), report);
-            if (report.clean()) ++clean;
+            if (report.clean() || report.in_progress()) ++clean;
             else status = std::max<int>(status, report.tail_only() ? exit_damaged : exit_corrupt);
         } catch (const format_error& e) {
-            std::cout << channel.label() << ": unreadable: " << without_path(e) << '\n';
+            std::cout << channel.label() << ": unreadable: " << printable(without_path(e)) << '\n';
             status = exit_corrupt;
         }
     }

@@ -25,6 +25,9 @@ struct ChannelInfo {
     std::optional<std::int64_t> max_timestamp;    ///< the largest (differs from the last after a clock step back)
     std::uint64_t indexed_records = 0;  ///< records found through the time index file (the rest were scanned)
     ScanStatus status;  ///< where the intact records end and why
+    /// A writer (in any process) has the channel open now: a torn tail is then most
+    /// likely the record it is writing, not damage (see `detail::has_writer_mark`).
+    bool being_written = false;
     std::string error;  ///< set (and the rest left empty) when the file could not be opened as a channel
 };
 
@@ -48,6 +51,7 @@ namespace detail {
     info.status = index.status();
     info.records = index.size();
     info.indexed_records = index.indexed_records();
+    info.being_written = detail::has_writer_mark(opened.file.get());
     return info;
 }
 

@@ -3,6 +3,7 @@
 /// `IndexedChannel<C>`: random access to the records of one channel through its
 /// time index: record `i` in O(1), `seek(t)` in O(log n), random-access iterators.
 
+#include <algorithm>
 #include <compare>
 #include <cstddef>
 #include <cstdint>
@@ -24,7 +25,11 @@ namespace tinman {
 /// it a `std::ranges::random_access_range`. Record `i` is found through the
 /// channel's time index in O(1) (see `TimeIndex`); values are zero-copy views
 /// of the mapping, as with `ChannelReader`. The records are those the channel file
-/// held when the view was made. Copies share one state: use a view (and its
+/// held when the view was made, and `size()` stays their number. Records are checked
+/// when read: if one turns out damaged (the index vouched for records that have since
+/// been damaged on disk), reading it or any record after it throws `format_error`
+/// ("damaged or past damage"), so a loop never sees records past damage, nor a
+/// changing size; `tinman verify` finds such damage without reading values. Copies share one state: use a view (and its
 /// copies and iterators) from one thread at a time; iterators stay valid while
 /// a copy of the view lives.
 ///
@@ -52,9 +57,12 @@ public:
         [[nodiscard]] value_type operator*() const { return state_->decode(position()); }
         [[nodiscard]] value_type operator[](difference_type n) const { return *(*this + n); }
         /// The record's timestamp, from the index (nothing is decoded).
-        [[nodiscard]] std::int64_t timestamp() const { return state_->index.entry(position()).timestamp; }
+        [[nodiscard]] std::int64_t timestamp() const { return state_->timestamp(position()); }
         /// The record's raw view: number, file offset, payload bytes.
-        [[nodiscard]] RecordView record() const { return state_->index.record(position()); }
+        [[nodiscard]] RecordView record() const {
+            const auto i = position();
+            return state_->checked(i, [&] { return state_->index.record(i); });
+        }
         /// The record's number in the channel.
         [[nodiscard]] std::uint64_t index() const noexcept { return static_cast<std::uint64_t>(i_); }
 
@@ -86,7 +94,8 @@ public:
     IndexedChannel(OpenedChannel opened, C codec, ReadOptions options)
         : state_(std::make_shared<State>(std::move(opened), std::move(codec), options)) {}
 
-    [[nodiscard]] size_type size() const { return state().index.size(); }
+    /// The number of records when the view was made; it never changes (see the class comment).
+    [[nodiscard]] size_type size() const { return state().size; }
     [[nodiscard]] bool empty() const { return size() == 0; }
     /// Record `i`, decoded; throws `usage_error` when `i >= size()` (checked, like `at`).
     [[nodiscard]] value_type operator[](size_type i) const { return state().decode(i); }
@@ -98,10 +107,10 @@ public:
         return state().decode(n - 1);
     }
     /// Record `i`'s timestamp, from the index (nothing is decoded).
-    [[nodiscard]] std::int64_t timestamp(size_type i) const { return state().index.entry(i).timestamp; }
+    [[nodiscard]] std::int64_t timestamp(size_type i) const { return state().timestamp(i); }
     /// The number of the first record with timestamp >= t (`size()` if none), in O(log n).
     /// Exact also when timestamps go backwards (the index keeps the running maximum).
-    [[nodiscard]] size_type seek(std::int64_t t) const { return state().index.seek(t); }
+    [[nodiscard]] size_type seek(std::int64_t t) const { return std::min(state().index.seek(t), size()); }
     /// An iterator to the first record with timestamp >= t.
     [[nodiscard]] iterator lower_bound(std::int64_t t) const { return begin() + static_cast<difference_type>(seek(t)); }
 
@@ -120,7 +129,7 @@ private:
         State(OpenedChannel o, C c, ReadOptions opt)
             : opened(std::move(o)), codec(std::move(c)),
               index(opened.segment, opened.header, index_path_for(opened.segment->path()), opt.verify_max_bytes),
-              advise_on_jump(opt.access == ReadAhead::normal) {}
+              size(index.size()), advise_on_jump(opt.access == ReadAhead::normal) {}
 
         value_type decode(std::uint64_t i) {
             // The first jump (not the next record) says the access is random: from then on the
@@ -130,25 +139,40 @@ private:
                 advise_on_jump = false;
             }
             next = i + 1;
-            // The index knows the file and record; add the channel (only on failure: no allocation per record).
-            const auto where = [&] {
+            const RecordView r = checked(i, [&] { return index.record(i); });
+            return detail::decode_record(codec, decoder, r, opened);
+        }
+
+        std::int64_t timestamp(std::uint64_t i) {
+            return checked(i, [&] { return index.entry(i).timestamp; });
+        }
+
+        /// `get()` for record `i` of the view, with the channel and record in errors. Once
+        /// the index found damage (it then holds fewer records than the view), records
+        /// from there on are past damage, whatever a later read of them would find.
+        template <class Get>
+        auto checked(std::uint64_t i, Get&& get) {
+            const auto where = [&] {  // built only on failure: no allocation per record
                 return ErrorContext{.channel = opened.name, .path = opened.segment->path(), .record = i};
             };
-            RecordView r;
+            if (i >= size) throw usage_error(where(), "out of range: the channel has " + std::to_string(size) + " records");
             try {
-                r = index.record(i);
+                if (index.size() < size && i >= index.size())
+                    throw format_error("damaged or past damage: the intact records end at record " +
+                                       std::to_string(index.size()) + ": " + index.status().reason);
+                return get();
             } catch (const usage_error& e) {
                 throw usage_error(where(), e.reason());
             } catch (const format_error& e) {
                 throw format_error(where(), e.reason());
             }
-            return detail::decode_record(codec, decoder, r, opened);
         }
 
         OpenedChannel opened;
         C codec;
         detail::decoder_t<C> decoder;
         TimeIndex index;
+        std::uint64_t size;  // fixed when the view is made
         bool advise_on_jump;
         std::uint64_t next = 0;  // the record after the last one decoded
     };

@@ -58,6 +58,12 @@ public:
         return std::filesystem::is_regular_file(std::filesystem::symlink_status(channel_path(dir_, name), ec));
     }
 
+    /// True when a writer (an `ObLogWriter` or `RecordWriter`, in any process) has
+    /// channel `name` open now. A snapshot: the writer may close right after.
+    [[nodiscard]] bool has_writer(std::string_view name) const {
+        return detail::has_writer_mark(open(name).file.get());
+    }
+
     /// The codec identity stored in channel `name`.
     [[nodiscard]] CodecDescriptor codec(std::string_view name) const {
         return open(name).header.codec;
@@ -107,7 +113,9 @@ public:
     template <class Progress>
     [[nodiscard]] DamageReport damage_report(std::string_view name, Progress&& progress) const {
         auto opened = open(name, ReadAhead::sequential);
-        return find_damage(opened.segment->bytes(), opened.header.records_offset, progress);
+        auto report = find_damage(opened.segment->bytes(), opened.header.records_offset, progress);
+        report.being_written = detail::has_writer_mark(opened.file.get());
+        return report;
     }
     [[nodiscard]] DamageReport damage_report(std::string_view name) const {
         return damage_report(name, [](std::uint64_t) {});

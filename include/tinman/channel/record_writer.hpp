@@ -5,7 +5,10 @@
 /// payload bodies go to the kernel with `pwritev` straight from the caller's
 /// memory (no copy).
 
+#include <fcntl.h>
+
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cstddef>
 #include <cstdint>
@@ -143,6 +146,8 @@ public:
     [[nodiscard]] std::uint64_t size() const noexcept { return end_ + buffer_.size(); }
     /// Bytes of a torn tail cut when the channel was opened in append mode.
     [[nodiscard]] std::uint64_t cut_bytes() const noexcept { return cut_bytes_; }
+    /// Where the cut tail started (the end of the intact records), when `cut_bytes()` is not 0.
+    [[nodiscard]] std::uint64_t cut_offset() const noexcept { return cut_offset_; }
     /// Intact records that were already in the file when it was opened in append mode.
     [[nodiscard]] std::uint64_t existing_records() const noexcept { return existing_records_; }
 
@@ -243,6 +248,9 @@ private:
             if (code == EWOULDBLOCK) throw channel_error(where(), "already has a writer");
             detail::throw_errno(where(), "cannot lock", code);
         }
+        // Lets readers tell a channel being written from a damaged one. Best effort: where
+        // the file system has no OFD locks, readers see no writer and report a torn tail.
+        (void)detail::set_writer_mark(fd);
     }
 
     /// Opens the channel file and locks it, making sure the locked file is still
@@ -328,7 +336,8 @@ private:
     }
 
     /// Opens an existing channel, checks its codec and finds the end of its intact
-    /// records. A torn tail is cut; damage followed by intact records is refused.
+    /// records. A torn tail is cut (covered by a skip record: the file never shrinks
+    /// under a reader's mapping); damage followed by intact records is refused.
     void open_for_append(const std::filesystem::path& dir, const CodecDescriptor& codec) {
         for (int attempt = 0; !(fd_ = open_locked(O_RDWR)); ++attempt) {
             // Missing: create it, or append to the one another writer created meanwhile.
@@ -387,16 +396,63 @@ private:
                                            format::stored_record_crc(file.data() + r->offset)});
                 }
             };
-            if (time_index_)
+            if (time_index_ && !(existing_records_ == 0 && intact_end < size))
                 index_.open_for_append(index_path_for(path_), format::stored_header_crc(file), header.records_offset,
                                        records, for_each_record);
         }
-        if (intact_end < size) {
-            if (::ftruncate(fd, static_cast<off_t>(intact_end)) != 0)
-                detail::throw_errno(where(intact_end), "cannot cut the torn tail");
-            cut_bytes_ = size - intact_end;
-        }
         end_ = intact_end;
+        if (intact_end < size) {
+            cut_bytes_ = size - intact_end;
+            cut_offset_ = intact_end;
+            if (existing_records_ == 0) {  // nothing to keep: a new file replaces this one
+                fd_.reset();
+                (void)create(dir, codec, true);
+                return;
+            }
+            end_ = cover_with_skip_record(intact_end, size);
+        }
+    }
+
+    /// Covers bytes [from, size) of the channel file, which hold no intact record, with
+    /// one skip record, instead of cutting them off: a reader following the channel may
+    /// have them mapped, and a file that shrinks under a mapping kills that reader
+    /// (SIGBUS). Its payload is zeros (a hole where the file system can punch one); the
+    /// file grows when fewer than 32 bytes are to be covered. Returns the record's end.
+    [[nodiscard]] std::uint64_t cover_with_skip_record(std::uint64_t from, std::uint64_t size) {
+        const int fd = fd_.get();
+        const std::uint64_t end = std::max(size, from + format::record_header_size);
+        // Zeros first, synced, then the header: a crash in between leaves a zero header,
+        // which is a torn tail again, covered at the next opening.
+        if (::fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, static_cast<off_t>(from),
+                        static_cast<off_t>(size - from)) != 0) {
+            static constexpr std::array<std::byte, 64 * 1024> zeros{};
+            for (std::uint64_t at = from; at < size;) {
+                const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(zeros.size(), size - at));
+                if (const auto r = detail::write_all_at(fd, at, std::span(zeros).first(n)); r.error != 0)
+                    throw io_error(where(at), "cannot clear the torn tail", r.error);
+                at += n;
+            }
+        }
+        if (::fdatasync(fd) != 0) detail::throw_errno(where(from), "cannot sync");
+        const std::uint64_t payload = end - from - format::record_header_size;
+        std::array<std::byte, format::record_header_size> header{};
+        format::encode_record_header({.timestamp = 0, .payload_size = payload, .padding = 0,
+                                      .payload_crc = crc32c_of_zeros(payload), .flags = format::record_flag_skip},
+                                     header.data());
+        if (const auto r = detail::write_all_at(fd, from, header); r.error != 0)
+            throw io_error(where(from), "cannot cover the torn tail", r.error);
+        if (::fdatasync(fd) != 0) detail::throw_errno(where(from), "cannot sync");
+        return end;
+    }
+
+    /// CRC32C of `n` zero bytes.
+    [[nodiscard]] static std::uint32_t crc32c_of_zeros(std::uint64_t n) noexcept {
+        static constexpr std::array<std::byte, 64 * 1024> zeros{};
+        std::uint32_t crc = 0;
+        for (; n > 0; n -= std::min<std::uint64_t>(n, zeros.size()))
+            crc = crc32c(std::span(zeros).first(static_cast<std::size_t>(std::min<std::uint64_t>(n, zeros.size()))),
+                         crc);
+        return crc;
     }
 
     std::string channel_;
@@ -407,6 +463,7 @@ private:
     std::uint64_t records_ = 0;
     std::uint64_t existing_records_ = 0;
     std::uint64_t cut_bytes_ = 0;
+    std::uint64_t cut_offset_ = 0;
     std::size_t buffered_records_ = 0;
     std::uint64_t stale_end_ = 0;  // end of bytes a failed write left past end_
     IndexWriter index_;

@@ -1,7 +1,8 @@
 #pragma once
 /// @file
 /// Recovery of a channel after a crash or damage: cuts a torn or damaged tail
-/// the way a writer opening the channel with `OpenMode::append` does, and
+/// the way a writer opening the channel with `OpenMode::append` does (the tail
+/// becomes one skip record, so the file never shrinks under a reader), and
 /// rebuilds a missing or short time index; never touches intact records.
 
 #include <cstdint>
@@ -50,7 +51,7 @@ struct Recovery {
     RecordWriter writer(dir, std::string(name), reader.codec(name), OpenMode::append);
     r.records_kept = writer.existing_records();
     r.cut_bytes = writer.cut_bytes();
-    r.cut_offset = writer.size();
+    r.cut_offset = writer.cut_offset();
     writer.close();
     r.action = r.report.clean() ? Recovery::Action::index_rebuilt : Recovery::Action::tail_cut;
     return r;

@@ -64,7 +64,8 @@ public:
     /// and, for `bool`, every byte is 0 or 1 (checking that reads the whole array).
     template <Element T>
     [[nodiscard]] bool is_viewable_as() const noexcept {
-        if (!is<T>() || reinterpret_cast<std::uintptr_t>(data_.data()) % alignof(T) != 0) return false;
+        if (!is<T>() || (!data_.empty() && reinterpret_cast<std::uintptr_t>(data_.data()) % alignof(T) != 0))
+            return false;
         if constexpr (std::is_same_v<T, bool>) return detail::bool_bytes_valid(data_);
         return true;
     }

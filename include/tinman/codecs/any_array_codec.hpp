@@ -34,7 +34,9 @@ public:
         if (a.dtype().empty()) throw usage_error("cannot write an empty AnyArray (it has no dtype)");
         detail::write_array_head(scratch.head, a.dtype(), a.shape());
         const std::size_t itemsize = a.dtype_info().itemsize;
-        const std::size_t element_alignment = std::min<std::size_t>(itemsize & (~itemsize + 1), 8);
+        // The largest power of two dividing the item size, up to 16: long double (`<f16`)
+        // and its complex (`<c32`) need 16 to be viewed in place.
+        const std::size_t element_alignment = std::min<std::size_t>(itemsize & (~itemsize + 1), 16);
         return {scratch.head, a.bytes(), detail::array_data_alignment(a.bytes().size(), element_alignment)};
     }
 

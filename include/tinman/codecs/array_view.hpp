@@ -60,7 +60,8 @@ template <Element T, std::size_t Rank = dynamic_rank, class A>
                                  std::to_string(Rank));
     }
     check_array_size(a, sizeof(T));
-    const auto* data = a.data.data();
+    // No element, nothing to misalign: a view of zero elements is always possible.
+    const auto* data = a.count == 0 ? nullptr : a.data.data();
     if (reinterpret_cast<std::uintptr_t>(data) % alignof(T) != 0)
         throw format_error("array data is not aligned to " + std::to_string(alignof(T)) +
                            " bytes, so it cannot be viewed in place; read it with AnyArrayCodec and copy_as()");

@@ -2,7 +2,7 @@
 /// @file
 /// The system calls tinman makes, in one place: files that close themselves,
 /// opening without following links, writing all of a buffer at an offset,
-/// exclusive locks, directory syncs and temporary files.
+/// exclusive locks and the mark of a live writer, directory syncs and temporary files.
 
 #include <fcntl.h>
 #include <sys/file.h>
@@ -179,6 +179,27 @@ struct WriteResult {
 
 /// Takes an exclusive `flock` without waiting: 0, or the errno (`EWOULDBLOCK`: another holder).
 [[nodiscard]] inline int lock_exclusive(int fd) noexcept { return ::flock(fd, LOCK_EX | LOCK_NB) == 0 ? 0 : errno; }
+
+/// Marks the file of `fd` as having a live writer: a shared OFD lock on the whole
+/// file. Unlike a `flock`, which can only be tested by taking it (and so could make
+/// a writer opening at that moment fail), an OFD lock can be tested without being
+/// taken (`has_writer_mark`), from any process or any other descriptor in this one.
+/// 0, or the errno (e.g. `EINVAL` on a file system without such locks).
+[[nodiscard]] inline int set_writer_mark(int fd) noexcept {
+    struct flock lock {};
+    lock.l_type = F_RDLCK;
+    lock.l_whence = SEEK_SET;  // l_start = l_len = 0: the whole file, whatever its size
+    return ::fcntl(fd, F_OFD_SETLK, &lock) == 0 ? 0 : errno;
+}
+
+/// True when some open file description other than `fd`'s holds the writer's mark
+/// on its file (see `set_writer_mark`); false also where such locks are unsupported.
+[[nodiscard]] inline bool has_writer_mark(int fd) noexcept {
+    struct flock probe {};
+    probe.l_type = F_WRLCK;  // conflicts with any lock held by another description
+    probe.l_whence = SEEK_SET;
+    return ::fcntl(fd, F_OFD_GETLK, &probe) == 0 && probe.l_type != F_UNLCK;
+}
 
 /// True when `fd` and the entry at `path` are the same file (it was not replaced meanwhile).
 [[nodiscard]] inline bool is_file_at(int fd, const std::filesystem::path& path) noexcept {

@@ -10,10 +10,18 @@
 #include <string>
 
 #include "../config.hpp"
+#include "range_crc.hpp"
 #include "record_header.hpp"
 #include "record_view.hpp"
 
 namespace tinman {
+
+/// True when the payload of the checked record `r` of `file` matches its checksum, by `crcs` (over `file`).
+[[nodiscard]] inline bool payload_matches(RangeCrc& crcs, std::span<const std::byte> file,
+                                          const format::CheckedRecord& r) {
+    const auto begin = static_cast<std::uint64_t>(r.payload.data() - file.data());
+    return crcs.of(begin, begin + r.payload.size()) == r.header.payload_crc;
+}
 
 /// Iterates the records of a channel file image: `bytes` holds the file's bytes
 /// from offset `base` to its end (typically a whole mapping, `base` 0), and the
@@ -31,13 +39,19 @@ public:
         status_.intact_end = start;
     }
 
+    /// Verifies every payload through `crcs` (which covers `bytes`, from `base`) instead
+    /// of hashing it: a full check that tries many overlapping candidates stays linear.
+    void verify_with(RangeCrc& crcs) noexcept { crcs_ = &crcs; }
+
     /// The next intact data record; nullopt at the end of the file or at the first damage (see `status()`).
     [[nodiscard]] std::optional<RecordView> next() {
         using format::RecordCheck;
         if (status_.stop != ScanStop::none) return std::nullopt;
         for (;;) {
             if (pos_ == file_.size()) return stop(ScanStop::end, {});
-            const auto r = format::check_record(file_, pos_, verify_max_);
+            auto r = format::check_record(file_, pos_, crcs_ != nullptr ? 0 : verify_max_);
+            if (crcs_ != nullptr && r.check == RecordCheck::intact && !payload_matches(*crcs_, file_, r))
+                r.check = RecordCheck::bad_payload;
             switch (r.check) {
             case RecordCheck::intact: break;
             case RecordCheck::short_header:
@@ -58,7 +72,7 @@ public:
             // A crash damages the record being written last, which a large payload can hide
             // (zeros where its data never reached the disk): verify it whole unless a complete
             // record follows it. Decoding the others stays O(1).
-            if (r.payload.size() > verify_max_ && !complete_record_at(pos_ + r.header.extent()) &&
+            if (crcs_ == nullptr && r.payload.size() > verify_max_ && !complete_record_at(pos_ + r.header.extent()) &&
                 crc32c(r.payload) != r.header.payload_crc)
                 return stop(ScanStop::corrupt, "payload checksum mismatch (the last record is verified whole)");
             const std::uint64_t offset = base_ + pos_;
@@ -93,6 +107,7 @@ private:
     std::uint64_t base_;
     std::uint64_t pos_;  // relative to base_
     std::size_t verify_max_;
+    RangeCrc* crcs_ = nullptr;
     ScanStatus status_;
     format::RecordHeader last_header_;
 };
@@ -100,8 +115,9 @@ private:
 /// The offset of the first position after `from` holding a record header whose
 /// checksum is valid and whose payload fits in `file`, if any: tells damage in
 /// the middle of a file (intact records follow) from a torn tail (nothing does).
+/// With `crcs` (over `file`), the payload's checksum must match too.
 [[nodiscard]] inline std::optional<std::uint64_t> find_next_record(std::span<const std::byte> file,
-                                                                   std::uint64_t from) {
+                                                                   std::uint64_t from, RangeCrc* crcs = nullptr) {
     for (std::uint64_t pos = from + 1; pos + format::record_header_size <= file.size(); ++pos) {
         // Cheap rejections before the checksum: most positions are not a header.
         const std::byte* p = file.data() + pos;
@@ -109,8 +125,9 @@ private:
         const auto size = detail::load_le<std::uint64_t>(p + format::record_field::payload_size);
         const auto padding = detail::load_le<std::uint32_t>(p + format::record_field::padding);
         if (padding > after || size > after - padding) continue;
-        const auto check = format::check_record(file, pos, 0).check;
-        if (check == format::RecordCheck::intact || check == format::RecordCheck::unknown_flags) return pos;
+        const auto r = format::check_record(file, pos, 0);
+        if (r.check == format::RecordCheck::unknown_flags) return pos;
+        if (r.check == format::RecordCheck::intact && (crcs == nullptr || payload_matches(*crcs, file, r))) return pos;
     }
     return std::nullopt;
 }

@@ -97,6 +97,11 @@ inline void encode_index_entry(const IndexEntry& e, std::uint64_t number, std::b
     detail::store_le<std::uint32_t>(out + field::entry_crc, crc32c({b, field::entry_crc + 8}));
 }
 
+/// The timestamp stored in the entry at `in`, unverified.
+[[nodiscard]] inline std::int64_t stored_timestamp(const std::byte* in) noexcept {
+    return static_cast<std::int64_t>(detail::load_le<std::uint64_t>(in + entry_field::timestamp));
+}
+
 /// The running maximum stored in the entry at `in`, unverified (for a search that verifies its answer).
 [[nodiscard]] inline std::int64_t stored_max_timestamp(const std::byte* in) noexcept {
     return static_cast<std::int64_t>(detail::load_le<std::uint64_t>(in + entry_field::max_timestamp));

@@ -75,6 +75,8 @@ public:
         if (i < file_entries_) {
             if (auto e = format::decode_index_entry(file_entry_bytes(i), i)) return *e;
             rebuild();
+            if (i >= size())
+                throw format_error({.path = data_->path(), .record = i}, "damaged or past damage: " + status_.reason);
         }
         check_bounds(i);
         return memory_[static_cast<std::size_t>(i - file_entries_)];
@@ -103,6 +105,7 @@ public:
         // Fast path: search the raw running maxima, then prove the answer with the
         // checksums of the two entries that decide it: entry i-1 (< t) and entry i (>= t).
         // Since authentic running maxima never decrease, that pair fixes the answer.
+        check_running_maxima();
         if (const auto i = seek_unchecked(t); answer_holds(i, t)) return i;
         for (;;) {
             const std::uint64_t generation = generation_;
@@ -133,12 +136,41 @@ private:
         return lo;
     }
 
-    /// True when verified entries show that `i` is the first record whose running maximum is >= t.
+    /// True when verified entries show that `i` is the first record whose running maximum
+    /// is >= t; the records of both entries are checked too (their timestamps are the ones
+    /// the answer rests on).
     [[nodiscard]] bool answer_holds(std::uint64_t i, std::int64_t t) {
         const std::uint64_t generation = generation_;
-        if (i < size() && entry(i).max_timestamp < t) return false;
-        if (i > 0 && entry(i - 1).max_timestamp >= t) return false;
+        if (i < size() && (entry(i).max_timestamp < t || !record_matches(i))) return false;
+        if (i > 0 && (entry(i - 1).max_timestamp >= t || !record_matches(i - 1))) return false;
         return generation == generation_;
+    }
+
+    /// True when record `i` matches its entry (see `detail::record_at`); when an entry
+    /// of the index file does not, the index is rebuilt by a scan.
+    [[nodiscard]] bool record_matches(std::uint64_t i) {
+        const std::uint64_t generation = generation_;
+        const auto e = entry(i);
+        if (generation != generation_) return false;
+        if (detail::record_at(data_->bytes(), records_offset_, e, i, verify_max_)) return true;
+        if (i < file_entries_) rebuild();
+        return false;
+    }
+
+    /// Checks once, before the first seek, that the index file's running maxima are what
+    /// its timestamps make them (`max_0 = t_0`, `max_i = max(max_{i-1}, t_i)`); if not, the
+    /// index is rebuilt by a scan. A checksum proves that an entry was written as it is,
+    /// not that it was computed right, and a wrong maximum would move seek answers. Reads
+    /// the index file once (32 bytes per record), never the channel file.
+    void check_running_maxima() {
+        if (maxima_checked_) return;
+        maxima_checked_ = true;
+        std::int64_t max = std::numeric_limits<std::int64_t>::min();
+        for (std::uint64_t i = 0; i < file_entries_; ++i) {
+            const std::byte* e = file_entry_bytes(i);
+            max = std::max(max, format::stored_timestamp(e));
+            if (format::stored_max_timestamp(e) != max) return rebuild();
+        }
     }
 
 public:
@@ -263,6 +295,7 @@ private:
     ScannedEntries memory_;                    // the entries after them, found by scanning
     ScanStatus status_;
     std::uint64_t generation_ = 0;             // bumped by every rebuild
+    bool maxima_checked_ = false;              // see check_running_maxima
 };
 
 }  // namespace tinman

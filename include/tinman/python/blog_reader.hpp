@@ -258,6 +258,7 @@ public:
         DamageReport report;
         report.file_bytes = o.segment->size();
         report.records = status.records - 1;  // open() read the codec record
+        report.intact_prefix = report.records;
         if (!status.clean()) report.damage.push_back({status.intact_end, report.file_bytes, status.stop, status.reason});
         return report;
     }

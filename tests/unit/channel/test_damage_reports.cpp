@@ -6,7 +6,10 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <ranges>
+#include <string>
 #include <vector>
 
 #include <tinman.hpp>
@@ -100,8 +103,10 @@ TEST_CASE("recover_channel") {
         CHECK(r.cut_offset == offsets[3]);
         CHECK(r.cut_bytes == bytes.size() - 5 - offsets[3]);
         CHECK(r.records_kept == 3);
-        const auto kept = std::span(bytes).first(offsets[3]);
-        CHECK(test::read_file(path) == std::vector<std::byte>(kept.begin(), kept.end()));
+        // The intact records are untouched, and the cut tail stays as one skip record.
+        const auto now = test::read_file(path);
+        CHECK(now.size() == bytes.size() - 5);
+        CHECK(std::equal(bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(offsets[3]), now.begin()));
         CHECK(ObLogReader{dir.path()}.damage_report("ch").clean());
     }
     SUBCASE("damage followed by intact records is refused, the file untouched") {
@@ -155,4 +160,52 @@ TEST_CASE("BlogReader::damage_report") {
         CHECK_THROWS_AS((void)reader.damage_report("py"), format_error);
         CHECK_THROWS_AS((void)reader.damage_report("nope"), channel_not_found);
     }
+}
+
+TEST_CASE("Mid-file damage behind an intact index: every reader stops at it, and a view's size never changes") {
+    TempDir dir;
+    const auto offsets = write_channel(dir.path(), 1000);
+    // A payload byte of record 300 flips after the index was written: the index still vouches for all 1000.
+    const auto file = dir / "ch.tinman";
+    auto bytes = test::read_file(file);
+    bytes[offsets[300] + 64] ^= std::byte{0x40};
+    test::write_file(file, bytes);
+    const ObLogReader reader{dir.path()};
+
+    const DamageReport report = reader.damage_report("ch");
+    CHECK(report.records == 999);
+    CHECK(report.intact_prefix == 300);
+
+    auto records = reader.read_channel<NdArrayCodec<double>>("ch");
+    CHECK(std::ranges::distance(records) == 300);
+    CHECK(records.status().stop == ScanStop::corrupt);
+
+    auto view = reader.indexed_channel<NdArrayCodec<double>>("ch");
+    const auto size = view.size();
+    std::uint64_t read = 0;
+    std::string error;
+    for (std::uint64_t i = 0; i < view.size(); ++i) {
+        try {
+            (void)view[i];
+            ++read;
+        } catch (const format_error& e) {
+            error = e.what();
+            break;
+        }
+    }
+    CHECK(read == 300);
+    CHECK(view.size() == size);  // unchanged by what the loop found
+    CHECK(error.find("'ch'") != std::string::npos);
+    CHECK(error.find("record 300") != std::string::npos);
+    CHECK_THROWS_AS((void)view[301], format_error);  // past damage, although intact itself
+    CHECK_THROWS_AS((void)view.timestamp(500), format_error);
+    CHECK(view[299].value(1) == 299.5);  // before the damage, still there
+
+    // A time range that crosses the damage stops at it.
+    std::vector<std::uint64_t> in_range;
+    auto range = reader.read_channel<NdArrayCodec<double>>("ch", TimeRange{250, 400});
+    for (auto it = range.begin(); it != range.end(); ++it) in_range.push_back(it.record().index);
+    CHECK(in_range.size() == 50);
+    CHECK(in_range.back() == 299);
+    CHECK(range.status().stop == ScanStop::corrupt);
 }

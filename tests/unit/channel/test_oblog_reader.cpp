@@ -1,8 +1,11 @@
 #include <doctest/doctest.h>
 
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <fstream>
 #include <memory>
 #include <mutex>
 #include <ranges>
@@ -394,4 +397,68 @@ TEST_CASE("ObLogReader: read_channel(name, {}, {}) reads every record, a TimeRan
     CHECK(std::ranges::distance(reader.read_channel<BytesCodec>("c", {}, {})) == 5);
     CHECK(std::ranges::distance(reader.read_channel<BytesCodec>("c", TimeRange{10, 30})) == 2);
     CHECK(std::ranges::distance(reader.read_channel<BytesCodec>("c", {10, 30}, {}, ReadOptions::strict_mode())) == 2);
+}
+
+TEST_CASE("ObLogReader: a channel with a live writer says so, and a record in progress is not damage") {
+    TempDir dir;
+    ObLogWriter log{dir.path()};
+    auto w = log.get_writer("imu", NdArrayCodec<double>{});
+    for (int i = 0; i < 5; ++i) w(100 + i, xt::xarray<double>{1.0 * i});
+    log.flush();
+    // What a reader can see while the next record is written: part of its header.
+    {
+        std::ofstream out(dir / "imu.tinman", std::ios::binary | std::ios::app);
+        out << std::string(20, '\x5a');
+    }
+
+    const ObLogReader reader{dir.path()};
+    CHECK(reader.has_writer("imu"));
+    const ChannelInfo info = reader.info("imu");
+    CHECK(info.being_written);
+    CHECK(info.records == 5);
+    CHECK(info.status.stop == ScanStop::torn);
+    DamageReport report = reader.damage_report("imu");
+    CHECK(report.being_written);
+    CHECK(report.tail_only());
+    CHECK(report.in_progress());
+    CHECK(report.records == 5);
+
+    log.close();
+    CHECK_FALSE(reader.has_writer("imu"));
+    CHECK_FALSE(reader.info("imu").being_written);
+    report = reader.damage_report("imu");
+    CHECK_FALSE(report.in_progress());  // with the writer gone, the same bytes are a torn tail
+    CHECK(report.tail_only());
+}
+
+TEST_CASE("ObLogReader: a writer in another process is seen, and gone once it exits") {
+    TempDir dir;
+    int ready[2], release[2];
+    REQUIRE(::pipe(ready) == 0);
+    REQUIRE(::pipe(release) == 0);
+    const pid_t child = ::fork();
+    REQUIRE(child >= 0);
+    if (child == 0) {
+        {
+            ObLogWriter log{dir.path()};
+            auto w = log.get_writer("imu", NdArrayCodec<double>{});
+            w(1, xt::xarray<double>{1.0});
+            log.flush();
+            char c = 1;
+            (void)!::write(ready[1], &c, 1);
+            (void)!::read(release[0], &c, 1);
+        }
+        ::_exit(0);
+    }
+    char c = 0;
+    REQUIRE(::read(ready[0], &c, 1) == 1);
+    const ObLogReader reader{dir.path()};
+    CHECK(reader.has_writer("imu"));
+    CHECK(reader.info("imu").records == 1);
+    REQUIRE(::write(release[1], &c, 1) == 1);
+    int status = 0;
+    REQUIRE(::waitpid(child, &status, 0) == child);
+    CHECK(WIFEXITED(status));
+    CHECK_FALSE(reader.has_writer("imu"));
+    for (int fd : {ready[0], ready[1], release[0], release[1]}) ::close(fd);
 }

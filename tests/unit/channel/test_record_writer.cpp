@@ -232,7 +232,8 @@ TEST_CASE("RecordWriter: append cuts a zero-filled tail but refuses to cut intac
         test::write_file(file, grown);
         RecordWriter w(dir.path(), "c", raw, OpenMode::append);
         CHECK(w.existing_records() == 4);
-        CHECK(w.size() == bytes.size());
+        CHECK(w.cut_offset() == bytes.size());
+        CHECK(w.size() == grown.size());  // the tail became one skip record: the file did not shrink
     }
     SUBCASE("a last record cut short whose payload holds bytes shaped like a record") {
         // The payload of the torn record carries a complete, valid record image:
@@ -252,7 +253,8 @@ TEST_CASE("RecordWriter: append cuts a zero-filled tail but refuses to cut intac
         test::write_file(file, grown);
         RecordWriter w(dir.path(), "c", raw, OpenMode::append);
         CHECK(w.existing_records() == 4);
-        CHECK(w.size() == bytes.size());
+        CHECK(w.cut_offset() == bytes.size());
+        CHECK(w.size() == grown.size());  // the tail became one skip record: the file did not shrink
     }
 }
 

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <ranges>
 #include <string>
 #include <vector>
 
@@ -77,7 +78,8 @@ TEST_CASE("recover_channel: a torn tail is cut at the end of the last intact rec
     CHECK(r.records_kept == 9);
     CHECK(r.cut_offset == offsets[9]);
     CHECK(r.cut_bytes == full - 50 - offsets[9]);
-    CHECK(std::filesystem::file_size(file) == offsets[9]);
+    // The tail is now one skip record: the file keeps its size (a reader may have it mapped).
+    CHECK(std::filesystem::file_size(file) == full - 50);
     const ObLogReader reader{dir.path()};
     const auto info = reader.info("c");
     CHECK(info.status.clean());
@@ -111,4 +113,59 @@ TEST_CASE("recover_channel: a channel with a writer is refused") {
     CHECK_THROWS_WITH_AS((void)recover_channel(dir.path(), "c"), doctest::Contains("already has a writer"),
                          channel_error);
     CHECK_THROWS_AS((void)recover_channel(dir.path(), "missing"), channel_not_found);
+}
+
+TEST_CASE("recover_channel: a reader that mapped the torn tail keeps a valid mapping, and follows what comes next") {
+    TempDir dir;
+    write_channel(dir.path());
+    const auto file = dir / "c.tinman";
+    const auto full = std::filesystem::file_size(file);
+    std::filesystem::resize_file(file, full - 50);  // inside record 9
+    const ObLogReader reader{dir.path()};
+    auto follower = reader.read_channel<BytesCodec>("c");
+    CHECK(std::ranges::distance(follower) == 9);
+    const SegmentPtr mapped = follower.segment();
+    REQUIRE(mapped->offset() + mapped->size() == full - 50);  // the torn bytes are mapped
+
+    CHECK(recover_channel(dir.path(), "c").action == Recovery::Action::tail_cut);
+    // Every mapped byte can still be read: cutting the file would make this a SIGBUS.
+    unsigned sum = 0;
+    for (const std::byte b : mapped->bytes()) sum += static_cast<unsigned>(b);
+    CHECK(sum > 0);
+    CHECK(std::filesystem::file_size(file) >= mapped->offset() + mapped->size());
+
+    {
+        ObLogWriter log{dir.path()};
+        log.get_writer("c", BytesCodec{}, OpenMode::append)(42, std::string("after"));
+    }
+    CHECK(follower.refresh());
+    auto it = follower.begin();
+    REQUIRE(it != follower.end());
+    CHECK((*it).timestamp == 42);
+    CHECK(++it == follower.end());
+    CHECK(follower.status().clean());
+    CHECK(ObLogReader{dir.path()}.damage_report("c").clean());
+    CHECK(ObLogReader{dir.path()}.info("c").records == 10);
+}
+
+TEST_CASE("recover_channel: a channel whose only record is torn is replaced by a new file") {
+    TempDir dir;
+    {
+        ObLogWriter log{dir.path()};
+        log.get_writer("c", BytesCodec{})(1, std::string(300, 'x'));
+    }
+    const auto file = dir / "c.tinman";
+    std::filesystem::resize_file(file, std::filesystem::file_size(file) - 10);
+    const ObLogReader reader{dir.path()};
+    auto follower = reader.read_channel<BytesCodec>("c");
+    CHECK(std::ranges::distance(follower) == 0);
+    const SegmentPtr mapped = follower.segment();
+    const auto r = recover_channel(dir.path(), "c");
+    CHECK(r.action == Recovery::Action::tail_cut);
+    CHECK(r.records_kept == 0);
+    unsigned sum = 0;
+    for (const std::byte b : mapped->bytes()) sum += static_cast<unsigned>(b);  // the old file is still there
+    CHECK(sum > 0);
+    CHECK(ObLogReader{dir.path()}.damage_report("c").clean());
+    CHECK(ObLogReader{dir.path()}.info("c").records == 0);
 }

@@ -1,6 +1,9 @@
 #include <doctest/doctest.h>
 
+#include <set>
+
 #include <tinman.hpp>
+#include <tinman/channel/record_writer.hpp>
 
 #include "test_support.hpp"
 
@@ -69,4 +72,59 @@ TEST_CASE("AnyArrayCodec: dtype, shape and bytes of records of any dtype") {
     // A default-constructed AnyArray has no dtype: writing it is a clear error.
     EncodeScratch scratch;
     CHECK_THROWS_WITH_AS((void)AnyArrayCodec{}.encode(AnyArray{}, scratch), doctest::Contains("no dtype"), error);
+}
+
+TEST_CASE("AnyArrayCodec: long double arrays (<f16, <c32) are stored at their full 16-byte alignment") {
+    TempDir dir;
+    std::vector<std::byte> f16(16), c32(32);
+    for (std::size_t i = 0; i < c32.size(); ++i) c32[i] = static_cast<std::byte>(i);
+    {
+        ObLogWriter log{dir.path()};
+        auto w = log.get_writer("ld", AnyArrayCodec{});
+        // Records of other sizes in between move every following record to a new offset.
+        for (std::size_t i = 0; i < 8; ++i) {
+            w(static_cast<std::int64_t>(i), AnyArray("<f16", {1}, f16));
+            w(static_cast<std::int64_t>(i), AnyArray("<c32", {}, c32));
+            w(static_cast<std::int64_t>(i), AnyArray("|u1", {i + 1}, std::span(c32).first(i + 1)));
+        }
+    }
+    std::size_t checked = 0;
+    for (auto&& [t, a] : ObLogReader{dir.path()}.read_channel<AnyArrayCodec>("ld")) {
+        if (a.dtype() == "|u1") continue;
+        CHECK(reinterpret_cast<std::uintptr_t>(a.bytes().data()) % 16 == 0);
+        ++checked;
+    }
+    CHECK(checked == 16);
+}
+
+TEST_CASE("NdArrayCodec and AnyArray: an empty array is never misaligned, wherever its (absent) data would start") {
+    TempDir dir;
+    const xt::xarray<double> none = xt::xarray<double>::from_shape({0, 3});
+    EncodeScratch scratch;
+    const Payload p = NdArrayCodec<double>{}.encode(none, scratch);
+    REQUIRE(p.body.empty());
+    const std::vector<std::byte> payload(p.head.begin(), p.head.end());
+    {
+        // Written without padding (alignment 1): record after record, the place where the
+        // data would start moves through every residue modulo 8.
+        RecordWriter w(dir.path(), "empty", NdArrayCodec<double>{}.descriptor());
+        for (int i = 0; i < 8; ++i) w.append(i, {{}, payload, 1});
+    }
+    std::set<std::uintptr_t> residues;
+    std::size_t n = 0;
+    for (auto&& [t, v] : ObLogReader{dir.path()}.read_channel<NdArrayCodec<double>>("empty")) {
+        CHECK(v.size() == 0);
+        CHECK(v.shape(1) == 3);
+        ++n;
+    }
+    CHECK(n == 8);
+    auto records = ObLogReader{dir.path()}.read_channel<AnyArrayCodec>("empty");
+    for (auto it = records.begin(); it != records.end(); ++it) {
+        const auto end = it.record().payload.data() + it.record().payload.size();
+        residues.insert(reinterpret_cast<std::uintptr_t>(end) % 8);
+        const AnyArray a = (*it).value;
+        CHECK(a.is_viewable_as<double>());
+        CHECK(a.as<double>().size() == 0);
+    }
+    CHECK(residues.size() > 1);  // some of them would have been "misaligned"
 }

@@ -262,12 +262,16 @@ TEST_CASE("TimeIndex: summaries come from the index without reading the records"
     CHECK(info.status.clean());
     CHECK(info.file_bytes == std::filesystem::file_size(file));
     CHECK_FALSE(reader.verify("c").clean());
-    // Reaching the damaged record rebuilds the index by a scan, which stops before it.
+    // Reaching the damaged record rebuilds the index by a scan, which stops before it;
+    // the view keeps its size, and what lies past the damage is refused.
     const auto view = reader.indexed_channel<BytesCodec>("c");
     CHECK(view.size() == 5);
     CHECK_THROWS_WITH_AS((void)view[2], doctest::Contains("damaged"), format_error);
-    CHECK(view.size() == 2);
+    CHECK(view.size() == 5);
+    CHECK(view.time_index().size() == 2);
     CHECK(view.time_index().indexed_records() == 0);
+    CHECK_THROWS_WITH_AS((void)view[4], doctest::Contains("past damage"), format_error);
+    CHECK(text(view[1].value) == "r1");
 }
 
 TEST_CASE("TimeIndex: a missing, short, stale or damaged index is never trusted") {
@@ -592,4 +596,34 @@ TEST_CASE("TimeIndex: indexing a large channel by a scan keeps its entries out o
         CHECK(index.seek(static_cast<std::int64_t>(2 * i) - 1) == i);
     }
     CHECK(index.seek(2 * n) == static_cast<std::uint64_t>(n));
+}
+
+TEST_CASE("TimeIndex: entries with valid checksums that lie about the running maximum do not move seek answers") {
+    TempDir dir;
+    const auto ts = iota_ts(200);
+    write_log(dir.path(), "c", ts);
+    const auto idx = index_file(dir, "c");
+    auto bytes = test::read_file(idx);
+    // From entry 40 on, claim that a timestamp far in the future was seen, with entry
+    // checksums recomputed: only the chain of maxima shows the lie.
+    for (std::uint64_t i = 40; i < ts.size(); ++i) {
+        std::byte* e = bytes.data() + format::index_header_size + i * format::index_entry_size;
+        auto entry = format::decode_index_entry(e, i);
+        REQUIRE(entry);
+        entry->max_timestamp = ts.back() + 1'000'000;
+        format::encode_index_entry(*entry, i, e);
+    }
+    test::write_file(idx, bytes);
+    const ObLogReader reader{dir.path()};
+    auto view = reader.indexed_channel<BytesCodec>("c");
+    for (std::size_t k : {std::size_t{0}, std::size_t{39}, std::size_t{40}, std::size_t{41}, std::size_t{120},
+                          std::size_t{199}}) {
+        CAPTURE(k);
+        CHECK(view.seek(ts[k]) == k);
+    }
+    CHECK(view.seek(ts.back() + 1) == ts.size());
+    std::vector<std::size_t> got;
+    auto range = reader.read_channel<BytesCodec>("c", TimeRange{ts[100], ts[110]});
+    for (auto it = range.begin(); it != range.end(); ++it) got.push_back(it.record().index);
+    CHECK(got == expected_range(ts, ts[100], ts[110]));
 }
