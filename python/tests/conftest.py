@@ -7,7 +7,8 @@ import sys
 import numpy as np
 import pytest
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "src"))
+if not os.environ.get("TINMAN_TEST_INSTALLED"):  # else the package installed (tests/interop/python_package_check.py)
+    sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "src"))
 from tinman import crc32c  # noqa: E402
 
 T0 = 1_700_000_000_000_000_000
@@ -94,9 +95,8 @@ class NativeWriter:
         return self.write(t, head, body, ndarray_align(arr), index)
 
 
-def blog_codec_pickle():
-    """The 57-byte protocol-4 pickle of tinman.codecs.numpy.NumpyArrayCodec (docs/format.md)."""
-    mod, cls = b"tinman.codecs.numpy", b"NumpyArrayCodec"
+def blog_codec_pickle(mod=b"tinman.codecs.numpy", cls=b"NumpyArrayCodec"):
+    """A protocol-4 codec pickle as Python tinman writes it (57 bytes for NumpyArrayCodec, docs/format.md)."""
     body = (b"\x8c" + bytes([len(mod)]) + mod + b"\x94" + b"\x8c" + bytes([len(cls)]) + cls + b"\x94"
             + b"\x93\x94)\x81\x94.")
     return b"\x80\x04\x95" + struct.pack("<Q", len(body)) + body
