@@ -11,7 +11,7 @@ import shutil
 import subprocess
 import sys
 
-source, scratch, bridge = sys.argv[1:4]
+source, scratch, bridge = (os.path.abspath(a) for a in sys.argv[1:4])
 venv = os.path.join(scratch, "venv")
 copy = os.path.join(scratch, "python")
 shutil.rmtree(scratch, ignore_errors=True)
