@@ -45,9 +45,13 @@ class Channel(RecordsView):
     def _load(self):
         fd, size = F.open_regular(self.path)
         try:
+            ident = os.fstat(fd)
+            ident = (ident.st_dev, ident.st_ino)
             m = F.map_file(fd, size)
         finally:
             os.close(fd)
+        # Chunks verified before stay verified if neither file was replaced (both are append-only).
+        before = getattr(self, "_identity", None), getattr(self, "_checked", None), getattr(self, "_file_n", 0)
         records_offset, descriptor, metadata = F.parse_header(m, self.path, self.name)
         if self._codec is None or self._codec.descriptor.text != descriptor.text:
             try:
@@ -61,10 +65,16 @@ class Channel(RecordsView):
         self.metadata = metadata
         self._header_crc = F.FILE_HEADER.unpack_from(m, 0)[5]
         self._index_m = None
+        self._index_id = None
         self._file_n = 0
         self._open_index()
         self._scan_tail()
         self._combine()
+        self._identity = (ident, self._index_id)
+        old_id, old_checked, old_n = before
+        if old_id == self._identity and old_checked is not None and self._index_id is not None:
+            keep = min(old_n, self._file_n) // _CHUNK
+            self._checked[:keep] = old_checked[:keep]
         if self.strict and not self.status.clean:
             raise self._error(self.status.reason)
 
@@ -79,6 +89,7 @@ class Channel(RecordsView):
         try:
             if size < 64:
                 return
+            st = os.fstat(fd)
             im = F.map_file(fd, size)
         finally:
             os.close(fd)
@@ -103,6 +114,7 @@ class Channel(RecordsView):
             if first is None or first[2] != self._records_offset or not self._entry_valid(0):
                 count = 0
         self._file_n = count
+        self._index_id = (st.st_dev, st.st_ino) if count else None
         if not count:
             self._index_m = None
 
@@ -163,7 +175,7 @@ class Channel(RecordsView):
 
     def _rebuild(self):
         """Forgets the index file and indexes every record by one scan (results are always those of a scan)."""
-        self._index_m = None
+        self._index_m = self._index_id = None
         self._file_n = 0
         ts, offs, crcs, self.status = F.scan(self._m, self._records_offset, self.verify_max_bytes)
         self._tail = (np.array(ts, dtype=np.int64), np.array(offs, dtype=np.int64))

@@ -183,6 +183,14 @@ class RecordsView:
             else:
                 col = [v for _, v in self]
             return pd.DataFrame({"value": pd.Series(col, index=index, dtype=object)}, index=index)
+        if len(self):
+            first = self[0][1]
+            width = first.size * sum(int(np.prod(first.dtype[f].shape or (1,))) for f in first.dtype.names) \
+                if first.dtype.names else first.size
+            if width > max_columns:
+                raise ValueError("channel %r: records of %s %s give %d columns, over max_columns=%d (use stacked() "
+                                 "or arrays() for large records)" % (ch.name, first.dtype, first.shape, width,
+                                                                     max_columns))
         arr = self.stack()
         cols = {}
 
