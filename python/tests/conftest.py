@@ -12,6 +12,11 @@ if not os.environ.get("TINMAN_TEST_INSTALLED"):  # else the package installed (t
 from tinman import crc32c  # noqa: E402
 
 T0 = 1_700_000_000_000_000_000
+try:
+    import pandas  # noqa: F401
+    HAVE_PANDAS = True
+except ImportError:
+    HAVE_PANDAS = False
 
 
 def ndarray_payload(arr):

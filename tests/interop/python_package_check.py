@@ -1,7 +1,8 @@
 """Installs the Python package (python/) into a fresh venv, offline, and runs its pytest suite there.
 
-The venv sees Debian's numpy, pandas, pytest and setuptools (--system-site-packages), and pip builds the
-package with them (--no-build-isolation --no-index): nothing is downloaded. The package is copied first, so
+The venv sees Debian's numpy, pandas, pytest, setuptools and pip (--system-site-packages; made
+--without-pip, so python3-venv's ensurepip is not needed), and pip builds the package with them
+(--no-build-isolation --no-index): nothing is downloaded. The package is copied first, so
 that setuptools' build files stay out of the source tree.
 
 usage: python_package_check.py SOURCE_DIR SCRATCH_DIR PYTHON_INTEROP_BRIDGE
@@ -18,7 +19,7 @@ shutil.rmtree(scratch, ignore_errors=True)
 os.makedirs(scratch)
 shutil.copytree(os.path.join(source, "python"), copy,
                 ignore=shutil.ignore_patterns("build", "*.egg-info", "__pycache__", ".pytest_cache"))
-subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", venv], check=True)
+subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", "--without-pip", venv], check=True)
 py = os.path.join(venv, "bin", "python")
 subprocess.run([py, "-m", "pip", "install", "-q", "--no-build-isolation", "--no-index", copy], check=True)
 env = dict(os.environ, TINMAN_INTEROP_BRIDGE=bridge, TINMAN_TEST_INSTALLED="1", PYTHONDONTWRITEBYTECODE="1")
