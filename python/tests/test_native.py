@@ -253,3 +253,30 @@ def test_header_checks(native, tmp_path):
     os.symlink(w.path, str(tmp_path / "link.tinman"))
     with pytest.raises(tinman.FormatError, match="symlink"):
         tinman.open(str(tmp_path / "link.tinman"))
+
+
+def test_text_encoding_parameter(native):
+    w = native("latin", "text\nencoding=latin-1\n")
+    w.write(T0, "café".encode("latin-1"))
+    assert tinman.open(w.path)[0][1] == "café"
+    bad = native("bad", "text\nencoding=no-such-encoding\n")
+    with pytest.raises(tinman.FormatError, match="unknown text encoding"):
+        tinman.open(bad.path)
+
+
+def test_refresh_keeps_verified_chunks_and_rechecks_new_entries(native):
+    w, values = imu_channel(native, 30)
+    ch = tinman.open(w.path)
+    assert np.array_equal(ch.stacked(), values)
+    w.array(T0 + 300, values[0])
+    ch.refresh()
+    assert len(ch) == 31 and ch.indexed_records == 31
+    # damage a new record's payload: its entry is checked when used, though older chunks were verified
+    off = struct.unpack_from("<Q", open(w.index_path, "rb").read(), 64 + 32 * 30 + 16)[0]
+    with open(w.path, "r+b") as f:
+        f.seek(off + 70)
+        b = f.read(1)
+        f.seek(off + 70)
+        f.write(bytes([b[0] ^ 1]))
+    ch.refresh()
+    assert len(ch) == 30 and ch.status.stop == "corrupt"  # the last record is verified whole

@@ -1,4 +1,5 @@
 """Payload decoders, chosen by a channel's codec descriptor (docs/format.md, "Payloads of the built-in codecs")."""
+import codecs
 import json
 import re
 import struct
@@ -87,6 +88,11 @@ class Codec:
                     raise ValueError("codec descriptor: %s" % e) from None
         elif self.name in ("bytes", "text", "json"):
             self.kind = self.name
+            self.encoding = descriptor.get("encoding", "utf-8") if self.name == "text" else "utf-8"
+            try:
+                codecs.lookup(self.encoding)
+            except LookupError:
+                raise ValueError("codec descriptor: unknown text encoding %r" % self.encoding) from None
         else:
             self.kind = "raw"
             warnings.warn("%s: codec %r is not decoded by this package; records are raw bytes"
@@ -117,7 +123,7 @@ class Codec:
             # A view of the mmap itself (its base is the mmap): no copy, read-only.
             return np.ndarray(shape, dt, m, start + head)
         if kind == "text":
-            return str(m[start:start + size], "utf-8")
+            return str(m[start:start + size], self.encoding)
         if kind == "json":
             return json.loads(str(m[start:start + size], "utf-8"))
         # bytes and unknown codecs: a read-only memoryview of the mapping
