@@ -12,7 +12,7 @@ from ._view import RecordsView, uniform_array
 _ENTRY = struct.Struct("<qqQII")
 _U64 = struct.Struct("<Q")
 _CHUNK = 1 << 14          # entries verified together (vectorised)
-_GATHER = 1 << 16         # bytes per gather batch, per record header byte
+_GATHER = 1 << 16         # records whose headers one fancy-index gather copies (32 bytes each)
 
 
 class Channel(RecordsView):
@@ -38,7 +38,6 @@ class Channel(RecordsView):
         self._load()
         RecordsView.__init__(self, self, None)
 
-    # --- loading -------------------------------------------------------------------------------
     def _error(self, reason, record=None, offset=None, kind=F.FormatError):
         return kind(reason, channel=self.name, path=self.path, record=record, offset=offset)
 
@@ -223,7 +222,6 @@ class Channel(RecordsView):
     def __exit__(self, *exc):
         self.close()
 
-    # --- verification --------------------------------------------------------------------------
     def _verify(self, lo, hi):
         """Verifies the index entries of records [lo, hi) (vectorised, once per chunk); rebuilds on any failure."""
         hi = min(hi, self._file_n)
@@ -308,7 +306,7 @@ class Channel(RecordsView):
         if n == 1 or (d[0] >= 32 and np.all(d == d[0])):
             return np.ndarray((n,), F.RECORD_DTYPE, self._m, int(off[0]), (int(d[0]) if n > 1 else 32,))
         out = np.empty((n, 32), np.uint8)
-        step = _GATHER // 32 * 32
+        step = _GATHER
         cols = np.arange(32)
         for i in range(0, n, step):
             out[i:i + step] = self._u8[off[i:i + step, None] + cols]
@@ -332,7 +330,6 @@ class Channel(RecordsView):
         _, size, padding, _, _, _ = F.RECORD_HEADER.unpack_from(self._m, off)
         return off + 32 + padding, size
 
-    # --- decoding ------------------------------------------------------------------------------
     def _decode(self, i, start, size):
         try:
             return self._codec.decode(self._m, start, size)
@@ -344,7 +341,6 @@ class Channel(RecordsView):
         start, size = self._check_record(i)
         return int(self._ts[i]), self._decode(i, start, size)
 
-    # --- channel information -------------------------------------------------------------------
     @property
     def codec(self):
         """The codec descriptor's name: ndarray, bytes, text, json, or another (read as raw bytes)."""
@@ -368,7 +364,6 @@ class Channel(RecordsView):
     def __repr__(self):
         return "<tinman.Channel %r: %d records, %r>" % (self.name, self._n, self._codec.descriptor)
 
-    # --- batches, stacked views ----------------------------------------------------------------
     def _decode_many(self, nums):
         """Values of records ``nums`` (already verified), decoded one by one from their headers."""
         off = self._off[nums]
@@ -420,7 +415,6 @@ class Channel(RecordsView):
                           % (int(nums[k]), what, int(field[k]), int(nums[0]), int(field[0])))
         return uniform_array(self, nums, int(off[0]) + 32 + int(pads[0]), int(sizes[0]), stride, no)
 
-    # --- time navigation -----------------------------------------------------------------------
     def seek(self, t):
         """The number of the first record (in file order) whose timestamp is >= ``t`` (``len`` if none)."""
         from ._view import to_ns
