@@ -280,3 +280,18 @@ def test_refresh_keeps_verified_chunks_and_rechecks_new_entries(native):
         f.write(bytes([b[0] ^ 1]))
     ch.refresh()
     assert len(ch) == 30 and ch.status.stop == "corrupt"  # the last record is verified whole
+
+
+def test_times_as_datetimes(native):
+    import datetime
+    w, _ = imu_channel(native, 10)
+    ch = tinman.open(w.path)
+    utc = datetime.timezone.utc
+    t = datetime.datetime(2023, 11, 14, 22, 13, 20, tzinfo=utc)  # T0
+    assert ch.seek(t) == 0 and ch.seek(t + datetime.timedelta(microseconds=1)) == 10
+    assert len(ch.between(np.datetime64(T0 + 20, "ns"), np.datetime64(T0 + 50, "ns"))) == 3
+    with pytest.raises(ValueError, match="naive"):
+        ch.seek(datetime.datetime(2023, 11, 14))
+    if HAVE_PANDAS:
+        import pandas as pd
+        assert ch.seek(pd.Timestamp(T0 + 31, tz="UTC")) == 4

@@ -21,7 +21,8 @@ shutil.copytree(os.path.join(source, "python"), copy,
                 ignore=shutil.ignore_patterns("build", "*.egg-info", "__pycache__", ".pytest_cache"))
 subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", "--without-pip", venv], check=True)
 py = os.path.join(venv, "bin", "python")
-subprocess.run([py, "-m", "pip", "install", "-q", "--no-build-isolation", "--no-index", copy], check=True)
+subprocess.run([py, "-m", "pip", "install", "-q", "--no-build-isolation", "--no-index", "--no-cache-dir", copy],
+               check=True)
 env = dict(os.environ, TINMAN_INTEROP_BRIDGE=bridge, TINMAN_TEST_INSTALLED="1", PYTHONDONTWRITEBYTECODE="1")
 where = subprocess.run([py, "-c", "import tinman; print(tinman.__file__)"], check=True, capture_output=True,
                        text=True, cwd=scratch).stdout.strip()
