@@ -295,3 +295,49 @@ def test_times_as_datetimes(native):
     if HAVE_PANDAS:
         import pandas as pd
         assert ch.seek(pd.Timestamp(T0 + 31, tz="UTC")) == 4
+
+
+def test_refresh_after_the_channel_was_replaced(native, tmp_path):
+    w, values = imu_channel(native, 40)
+    ch = tinman.open(w.path)
+    old = ch.stacked()
+    other = tmp_path / "other"
+    other.mkdir()
+    from conftest import NativeWriter
+    w2 = NativeWriter(str(other), "imu", "ndarray\ndtype=<f8\n")
+    for i in range(3):
+        w2.array(T0 + 5000 + i, values[i] + 1)
+    os.replace(w2.index_path, w.index_path)  # as OpenMode::truncate does: index first, then the channel
+    os.replace(w2.path, w.path)
+    assert ch.refresh() == 3
+    assert [t for t, _ in ch] == [T0 + 5000, T0 + 5001, T0 + 5002]
+    assert np.array_equal(ch.stacked(), values[:3] + 1)
+    assert np.array_equal(old, values)  # views of the old mapping stay valid
+
+
+def test_follow_yields_records_as_they_are_written(native, tmp_path):
+    import threading
+    import time
+    w, values = imu_channel(native, 5)
+    ch = tinman.open(w.path)
+
+    def writer():
+        for i in range(5, 25):
+            if i % 5 == 0:
+                time.sleep(0.05)
+            w.array(T0 + 10 * i, values[i % 5])
+
+    th = threading.Thread(target=writer)
+    th.start()
+    got = [t for t, _ in ch.follow(start=2, interval=0.01, idle_timeout=2.0)]
+    th.join()
+    assert got == [T0 + 10 * i for i in range(2, 25)]
+    with pytest.raises(TypeError):
+        next(ch[1:3].follow())
+    b = tmp_path / "f.blog"
+    from conftest import write_blog
+    write_blog(str(b), [(T0, np.arange(2.0))])
+    bc = tinman.open(str(b))
+    with open(str(b), "ab") as f:
+        f.write(struct.pack("<QQ", T0 + 1, 3) + b"abc"[:2])  # torn: not yielded
+    assert [t for t, _ in bc.follow(start=0, interval=0.01, idle_timeout=0.1)] == [T0]

@@ -1,5 +1,6 @@
 """Record selections shared by native and .blog channels: indexing, iteration, stacked views, pandas."""
 import datetime
+import time
 
 import numpy as np
 
@@ -110,6 +111,30 @@ class RecordsView:
                 yield from zip(ts, (values[k, ...] for k in range(len(part))))
             else:
                 yield from zip(ts, ch._decode_many(part))
+
+    def follow(self, start=None, interval=0.1, idle_timeout=None):
+        """Yields ``(timestamp, value)`` for records as they are appended to a live channel, in file order.
+
+        Starts at record ``start`` (default: the current end), calls ``refresh()`` every ``interval`` seconds
+        while there is nothing new, and returns after ``idle_timeout`` seconds without a new record (None:
+        never). A record still being written is yielded once it is complete.
+        """
+        if self._numbers is not None:
+            raise TypeError("follow() follows a whole channel, not a selection of it")
+        ch = self._ch
+        i = len(ch) if start is None else int(start)
+        last = time.monotonic()
+        while True:
+            n = len(ch)
+            if i < n:
+                yield from RecordsView(ch, np.arange(i, n, dtype=np.int64))
+                i = n
+                last = time.monotonic()
+                continue
+            if idle_timeout is not None and time.monotonic() - last >= idle_timeout:
+                return
+            time.sleep(interval)
+            ch.refresh()
 
     def arrays(self, batch=1 << 16):
         """Yields ``(timestamps, values)`` per batch of records: an int64 array and, when the batch's records
