@@ -341,3 +341,22 @@ def test_follow_yields_records_as_they_are_written(native, tmp_path):
     with open(str(b), "ab") as f:
         f.write(struct.pack("<QQ", T0 + 1, 3) + b"abc"[:2])  # torn: not yielded
     assert [t for t, _ in bc.follow(start=0, interval=0.01, idle_timeout=0.1)] == [T0]
+
+
+def test_struct_descriptor_as_agreed(native):
+    # the descriptor exactly as the struct channel writers emit it (a gap before "status")
+    spec = '{"names":["ax","ay","status"],"formats":["<f8","<f8","<i4"],"offsets":[0,8,48],"itemsize":56}'
+    w = native("s", "ndarray\ndtype=|V56\nstruct=%s\n" % spec, metadata={"note": "a=b c", "empty": ""})
+    raw = bytearray(56)
+    struct.pack_into("<dd", raw, 0, 1.5, -2.0)
+    struct.pack_into("<i", raw, 48, 7)
+    head, body = ndarray_payload(np.frombuffer(bytes(raw), "|V56").reshape(()))
+    w.write(T0, head, body, 8)
+    ch = tinman.open(w.path)
+    assert ch.metadata == {"note": "a=b c", "empty": ""}
+    v = ch[0][1]
+    assert v.dtype.names == ("ax", "ay", "status") and v.dtype.itemsize == 56
+    assert (float(v["ax"]), float(v["ay"]), int(v["status"])) == (1.5, -2.0, 7)
+    bad = native("bad", "ndarray\ndtype=|V56\nstruct=%s\n" % spec.replace("56}", "64}"))
+    with pytest.raises(tinman.FormatError, match="does not match"):
+        tinman.open(bad.path)
