@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <iostream>
+#include <optional>
 #include <span>
 #include <string>
 #include <utility>
@@ -45,6 +46,10 @@ public:
             if (n <= 0) throw io_error({.path = path_}, "cannot write", errno);
             bytes = bytes.subspan(static_cast<std::size_t>(n));
         }
+    }
+    /// Empties the file, to write it again from the start.
+    void reset() {
+        if (::ftruncate(fd_, 0) != 0 || ::lseek(fd_, 0, SEEK_SET) != 0) throw io_error({.path = path_}, "cannot write", errno);
     }
     void commit() {
         if (::close(std::exchange(fd_, -1)) != 0) throw io_error({.path = path_}, "cannot write", errno);
@@ -88,49 +93,67 @@ int export_parquet(const std::filesystem::path& dir, const ChannelRef& channel, 
         throw codec_mismatch({.channel = channel.name}, "stores codec " + codec.to_string() + ", not arrays");
     };
 
-    // Arrays: a first pass tells whether they share a shape (a column per element) or not (their bytes).
-    parquet::ArraySurvey survey;
+    ParquetFile file(out);
+    const auto sink = [&](std::span<const std::byte> b) { file.write(b); };
+    std::optional<parquet::ChannelTable> table;
+    std::optional<parquet::Writer> writer;
+    std::uint64_t n = 0;
     ScanStatus status{};
     if (arrays) {
-        status = for_each_record(dir, channel, selection, [&](std::int64_t, const AnyArray& a) { survey.add(a); },
-                                 not_arrays);
-    }
-    parquet::ChannelTable table = [&] {
-        if (arrays) {
-            return with_context(ErrorContext{.channel = channel.name}, "", [&] {
-                return parquet::ChannelTable::arrays(channel.name, survey, codec.param("struct").value_or(""));
-            });
+        // One pass in the layout the first record calls for; only when a later record differs
+        // is the file written again, with each array's bytes.
+        const std::string struct_json(codec.param("struct").value_or(""));
+        const auto start = [&](const parquet::ArraySurvey& survey) {
+            table.emplace(with_context(ErrorContext{.channel = channel.name}, "", [&] {
+                return parquet::ChannelTable::arrays(channel.name, survey, struct_json);
+            }));
+            writer.emplace(table->columns(), sink, options);
+        };
+        struct Differs {};
+        const auto export_arrays = [&] {
+            n = 0;
+            return for_each_record(
+                dir, channel, selection,
+                [&](std::int64_t t, const AnyArray& a) {
+                    if (!table) {
+                        parquet::ArraySurvey first;
+                        first.add(a);
+                        start(first);
+                    } else if (table->per_element() && !table->fits(a)) {
+                        throw Differs{};
+                    }
+                    with_context([&] { return ErrorContext{.channel = channel.name, .record = n}; }, "",
+                                 [&] { table->add(*writer, t, a); });
+                    ++n;
+                },
+                not_arrays);
+        };
+        try {
+            status = export_arrays();
+        } catch (const Differs&) {
+            file.reset();
+            parquet::ArraySurvey varying;
+            varying.uniform = false;
+            writer.reset();
+            start(varying);
+            status = export_arrays();
         }
-        const bool utf8 = codec.name == "text" || codec.name == "json";
-        return parquet::ChannelTable::payloads(utf8 ? codec.name : "data", utf8);
-    }();
-
-    ParquetFile file(out);
-    parquet::Writer writer(table.columns(), [&](std::span<const std::byte> b) { file.write(b); }, options);
-    std::uint64_t n = 0;
-    Selection again = selection;
-    if (arrays) {
-        again.limit = survey.records;  // a writer may have appended since the first pass
-        status = for_each_record(
-            dir, channel, again,
-            [&](std::int64_t t, const AnyArray& a) {
-                with_context([&] { return ErrorContext{.channel = channel.name, .record = n}; }, "",
-                             [&] { table.add(writer, t, a); });
-                ++n;
-            },
-            not_arrays);
-        if (n != survey.records) throw error({.channel = channel.name}, "the channel changed while it was exported");
+        if (!table) start(parquet::ArraySurvey{});  // no records: a table of array bytes, without rows
     } else {
-        status = read_selected(dir, channel.name, selection, RawCodec{codec}, [&](std::int64_t t, std::span<const std::byte> p) {
-            table.add(writer, t, p);
-            ++n;
-        });
+        const bool utf8 = codec.name == "text" || codec.name == "json";
+        table.emplace(parquet::ChannelTable::payloads(utf8 ? codec.name : "data", utf8));
+        writer.emplace(table->columns(), sink, options);
+        status = read_selected(dir, channel.name, selection, RawCodec{codec},
+                               [&](std::int64_t t, std::span<const std::byte> p) {
+                                   table->add(*writer, t, p);
+                                   ++n;
+                               });
     }
-    writer.finish();
+    writer->finish();
     file.commit();
     std::cout << "exported " << n << " records of '" << channel.label() << "' to " << out.string() << " ("
-              << table.columns().size() << " columns, " << writer.row_groups() << " row groups"
-              << (table.per_element() || !arrays ? "" : ", arrays as bytes") << ")\n";
+              << table->columns().size() << " columns, " << writer->row_groups() << " row groups"
+              << (table->per_element() || !arrays ? "" : ", arrays as bytes") << ")\n";
     return damage_status("export", channel.name, status) == exit_corrupt ? exit_corrupt : exit_ok;
 }
 

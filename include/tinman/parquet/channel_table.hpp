@@ -27,8 +27,9 @@
 
 namespace tinman::parquet {
 
-/// What a first pass over an array channel saw: how many records, the first
-/// one's dtype and shape, and whether every record has the same.
+/// What is known of an array channel's records: how many, the first one's dtype and
+/// shape, and whether every record has the same (a table is made from the first
+/// record alone, and made again if a later one differs).
 struct ArraySurvey {
     std::uint64_t records = 0;
     std::string dtype;
@@ -96,6 +97,11 @@ public:
     /// True when each element has a column of its own (else the arrays are kept as bytes).
     [[nodiscard]] bool per_element() const noexcept { return kind_ == Kind::elements; }
 
+    /// True when `a` has the dtype and shape of the records this table has a column per element for.
+    [[nodiscard]] bool fits(const AnyArray& a) const noexcept {
+        return a.dtype() == dtype_ && a.shape() == shape_ && a.bytes().size() == record_bytes_;
+    }
+
     /// Appends the row of an array record.
     void add(Writer& w, std::int64_t t, const AnyArray& a) {
         if (kind_ == Kind::payload) throw usage_error("this channel's table holds payloads, not arrays");
@@ -114,7 +120,7 @@ public:
             w.end_row();
             return;
         }
-        if (a.dtype() != dtype_ || a.shape() != shape_ || a.bytes().size() != record_bytes_)
+        if (!fits(a))
             throw codec_mismatch("a record's dtype or shape differs from the first record's " + dtype_);
         const std::byte* p = a.bytes().data();
         w.put_int64(0, t);

@@ -70,7 +70,7 @@ struct WriterOptions {
     std::string created_by = "tinman";
 };
 
-/// Receives the file's bytes in order (a row group's column chunks, then the footer).
+/// Receives the file's bytes in order (a row group's pages, column by column, then the footer).
 using Sink = std::function<void(std::span<const std::byte>)>;
 
 /// Writes one Parquet file: `put_*` one value for each column of a row, in any
@@ -107,8 +107,8 @@ public:
     void put_bool(std::size_t c, bool v) {
         ColumnState& s = columns_[c];
         const std::uint32_t bit = s.page_values % 8;
-        if (bit == 0) *s.page.grow(1) = std::byte{0};  // PLAIN booleans: bit-packed, first value in the lowest bit
-        if (v) s.page.data()[s.page.size() - 1] |= static_cast<std::byte>(1u << bit);
+        if (bit == 0) *s.chunk.grow(1) = std::byte{0};  // PLAIN booleans: bit-packed, first value in the lowest bit
+        if (v) s.chunk.data()[s.chunk.size() - 1] |= static_cast<std::byte>(1u << bit);
         value_added(s, bit == 0 ? 1 : 0);
     }
     void put_int32(std::size_t c, std::int32_t v) { put_le(c, static_cast<std::uint32_t>(v)); }
@@ -121,7 +121,7 @@ public:
             throw usage_error("Parquet column '" + columns_[c].spec.name + "': a value of " + std::to_string(v.size()) +
                               " bytes does not fit a page (at most 2 GiB)");
         ColumnState& s = columns_[c];
-        std::byte* at = s.page.grow(4 + v.size());
+        std::byte* at = s.chunk.grow(4 + v.size());
         store_le(at, static_cast<std::uint32_t>(v.size()));
         if (!v.empty()) std::memcpy(at + 4, v.data(), v.size());
         value_added(s, 4 + v.size());
@@ -163,11 +163,19 @@ private:
         std::int64_t rows = 0;
         std::vector<ChunkMeta> chunks;
     };
+    /// A finished page of a chunk: its header in `headers`, its data in `chunk`.
+    struct PageSpan {
+        std::size_t header_at = 0, header_size = 0, data_at = 0, data_size = 0;
+    };
+    /// Values go straight into `chunk` (PLAIN values need no staging), page after page;
+    /// the page headers, whose sizes are known only when a page ends, wait apart.
     struct ColumnState {
         Column spec;
-        tinman::detail::ByteBuffer page{};   ///< PLAIN values of the page being filled
+        tinman::detail::ByteBuffer chunk{};    ///< the row group's page data, the last page being filled
+        std::size_t page_start = 0;            ///< where the page being filled starts in `chunk`
         std::uint32_t page_values = 0;
-        tinman::detail::ByteBuffer chunk{};  ///< the row group's finished pages, headers included
+        tinman::detail::ByteBuffer headers{};  ///< the finished pages' headers
+        std::vector<PageSpan> pages{};
         ChunkMeta meta{};
     };
 
@@ -179,13 +187,13 @@ private:
     template <class U>
     void put_le(std::size_t c, U v) {
         ColumnState& s = columns_[c];
-        store_le(s.page.grow(sizeof v), v);
+        store_le(s.chunk.grow(sizeof v), v);
         value_added(s, sizeof v);
     }
     void value_added(ColumnState& s, std::size_t bytes) {
         ++s.page_values;
         group_bytes_ += bytes;
-        if (s.page.size() >= options_.page_bytes) end_page(s);
+        if (s.chunk.size() - s.page_start >= options_.page_bytes) end_page(s);
     }
 
     void emit(std::span<const std::byte> bytes) {
@@ -194,22 +202,24 @@ private:
         offset_ += static_cast<std::int64_t>(bytes.size());
     }
 
-    /// Moves the page being filled, compressed when asked, behind its header into the chunk.
+    /// Ends the page being filled: compresses it in place when asked, and writes its header.
     void end_page(ColumnState& s) {
         if (s.page_values == 0) return;
-        std::span<const std::byte> data = s.page.bytes();
+        const std::size_t raw = s.chunk.size() - s.page_start;
+        std::size_t stored = raw;
         if (options_.compression.codec != CompressionCodec::uncompressed) {
-            const std::size_t n = options_.compression.compress(data, compressed_);
-            data = std::span<const std::byte>(compressed_).first(n);
+            stored = options_.compression.compress(s.chunk.bytes().subspan(s.page_start), compressed_);
+            s.chunk.drop_back(raw);
+            s.chunk.append(std::span<const std::byte>(compressed_).first(stored));
         }
-        if (s.page.size() > max_page_size || data.size() > max_page_size)
+        if (raw > max_page_size || stored > max_page_size)
             throw usage_error("Parquet column '" + s.spec.name + "': a page exceeds 2 GiB");
         header_.clear();
         CompactWriter w{header_};
         w.begin_struct();  // PageHeader
         w.field_i32(1, 0);  // type: DATA_PAGE
-        w.field_i32(2, static_cast<std::int32_t>(s.page.size()));
-        w.field_i32(3, static_cast<std::int32_t>(data.size()));
+        w.field_i32(2, static_cast<std::int32_t>(raw));
+        w.field_i32(3, static_cast<std::int32_t>(stored));
         w.field_struct(5);  // data_page_header: DataPageHeader
         w.field_i32(1, static_cast<std::int32_t>(s.page_values));
         w.field_i32(2, 0);  // encoding: PLAIN
@@ -217,12 +227,12 @@ private:
         w.field_i32(4, 3);  // repetition_level_encoding: RLE
         w.end_struct();
         w.end_struct();
-        s.chunk.append(header_);
-        s.chunk.append(data);
+        s.pages.push_back({s.headers.size(), header_.size(), s.page_start, stored});
+        s.headers.append(header_);
         s.meta.values += s.page_values;
-        s.meta.uncompressed += static_cast<std::int64_t>(header_.size() + s.page.size());
-        s.meta.compressed += static_cast<std::int64_t>(header_.size() + data.size());
-        s.page.clear();
+        s.meta.uncompressed += static_cast<std::int64_t>(header_.size() + raw);
+        s.meta.compressed += static_cast<std::int64_t>(header_.size() + stored);
+        s.page_start = s.chunk.size();
         s.page_values = 0;
     }
 
@@ -237,9 +247,15 @@ private:
                 throw usage_error("Parquet column '" + s.spec.name + "' has " + std::to_string(s.meta.values) +
                                   " values for " + std::to_string(group.rows) + " rows");
             s.meta.offset = offset_;
-            emit(s.chunk.bytes());
+            for (const PageSpan& p : s.pages) {
+                emit(s.headers.bytes().subspan(p.header_at, p.header_size));
+                emit(s.chunk.bytes().subspan(p.data_at, p.data_size));
+            }
             group.chunks.push_back(s.meta);
             s.chunk.clear();
+            s.headers.clear();
+            s.pages.clear();
+            s.page_start = 0;
             s.meta = {};
         }
         groups_.push_back(std::move(group));

@@ -93,10 +93,15 @@ TEST_CASE("parquet::Writer: row groups and pages end at their limits") {
         w.end_row();
     }
     CHECK(w.row_groups() == 2);  // 4 + 4 rows written, 2 still buffered
+    const std::size_t written = file.size();
+    CHECK(written > 4 + 8 * 8);  // the two row groups are in the file: memory holds one at most
     w.finish();
     CHECK(w.row_groups() == 3);
     CHECK(w.rows() == 10);
-    CHECK(sink_calls == 1 + 3 * 2 + 2);  // magic, each group's two chunks, footer and its tail
+    CHECK(file.size() > written);
+    // The magic; a header and the data of each page (t: 2 + 2 + 1 pages of two values; s: one
+    // a row group, the 16 bytes reached on a group's last row); the footer and its tail.
+    CHECK(sink_calls == 1 + 2 * (5 + 3) + 2);
     CHECK(le32(file, file.size() - 8) < file.size());
     CHECK_THROWS_AS(w.finish(), tinman::usage_error);
 }
