@@ -134,7 +134,7 @@ void write_imu(const std::filesystem::path& dir, int n, double base, Table& t) {
     tinman::ObLogWriter log{dir};
     auto w = log.get_writer("imu", tinman::AnyArrayCodec{}, tinman::OpenMode::truncate);
     for (int i = 0; i < n; ++i) {
-        const std::int64_t ts = t0 + i * 1'000'123;
+        const std::int64_t ts = t0 + std::int64_t{i} * 1'000'123;
         double v[3];
         for (int k = 0; k < 3; ++k) v[k] = base + (i % 97) * 0.25 + k - (i % 7) * 1.5;
         w.write(ts, tinman::AnyArray("<f8", {3}, std::as_bytes(std::span{v})));

@@ -7,12 +7,15 @@
 /// does not grow with the number of rows. The subset and its mapping to the
 /// specification are in docs/parquet.md.
 
+#include <algorithm>
 #include <bit>
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <functional>
 #include <limits>
+#include <new>
 #include <span>
 #include <string>
 #include <string_view>
@@ -25,6 +28,50 @@
 #include "thrift_compact.hpp"
 
 namespace tinman::parquet {
+
+namespace detail {
+/// A column chunk's bytes. Grown with realloc, which for large blocks moves the pages
+/// (mremap) rather than copying them: a chunk grows to a row group's size without the
+/// copies and fresh page faults of allocate-copy-free doubling.
+class ChunkBuffer {
+public:
+    ChunkBuffer() = default;
+    ChunkBuffer(ChunkBuffer&& o) noexcept
+        : data_(std::exchange(o.data_, nullptr)), size_(std::exchange(o.size_, 0)), capacity_(std::exchange(o.capacity_, 0)) {}
+    ChunkBuffer& operator=(ChunkBuffer&&) = delete;
+    ChunkBuffer(const ChunkBuffer&) = delete;
+    ChunkBuffer& operator=(const ChunkBuffer&) = delete;
+    ~ChunkBuffer() { std::free(data_); }
+
+    [[nodiscard]] std::size_t size() const noexcept { return size_; }
+    [[nodiscard]] std::byte* data() noexcept { return data_; }
+    [[nodiscard]] std::span<const std::byte> bytes() const noexcept { return {data_, size_}; }
+    void clear() noexcept { size_ = 0; }
+    void drop_back(std::size_t n) noexcept { size_ -= std::min(n, size_); }
+    /// `n` more bytes at the end, for the caller to fill.
+    [[nodiscard]] std::byte* grow(std::size_t n) {
+        if (n > capacity_ - size_) reserve(std::max({capacity_ * 2, size_ + n, std::size_t{4096}}));
+        std::byte* at = data_ + size_;
+        size_ += n;
+        return at;
+    }
+    void append(std::span<const std::byte> b) {
+        if (!b.empty()) std::memcpy(grow(b.size()), b.data(), b.size());
+    }
+
+private:
+    void reserve(std::size_t capacity) {
+        void* p = std::realloc(data_, capacity);
+        if (p == nullptr) throw std::bad_alloc();
+        data_ = static_cast<std::byte*>(p);
+        capacity_ = capacity;
+    }
+
+    std::byte* data_ = nullptr;
+    std::size_t size_ = 0;
+    std::size_t capacity_ = 0;
+};
+}  // namespace detail
 
 /// Parquet's physical types (parquet.thrift `Type`) that this writer writes.
 enum class PhysicalType : std::int32_t { boolean = 0, int32 = 1, int64 = 2, float_ = 4, double_ = 5, byte_array = 6 };
@@ -171,7 +218,7 @@ private:
     /// the page headers, whose sizes are known only when a page ends, wait apart.
     struct ColumnState {
         Column spec;
-        tinman::detail::ByteBuffer chunk{};    ///< the row group's page data, the last page being filled
+        detail::ChunkBuffer chunk{};           ///< the row group's page data, the last page being filled
         std::size_t page_start = 0;            ///< where the page being filled starts in `chunk`
         std::uint32_t page_values = 0;
         tinman::detail::ByteBuffer headers{};  ///< the finished pages' headers
