@@ -97,7 +97,7 @@ double seconds(const std::function<void()>& f) {
     return cpu() - start;
 }
 
-/// One pass over the channel that only reads it (what the export's two passes each cost, at least).
+/// One pass over the channel that only reads it: what the export costs at least.
 std::size_t read_only(const fs::path& dir, const std::string& name) {
     std::size_t n = 0;
     for (auto&& [t, a] : ObLogReader{dir}.read_channel<AnyArrayCodec>(name)) n += a.bytes().size() + (t & 1);
