@@ -413,6 +413,41 @@ TEST_CASE("tinman CLI: export refuses to write over a file of the log it reads")
     CHECK(tinman_cli({"export", dir.path().string(), "imu", (other / "imu.npy").string()}).status == 0);
 }
 
+TEST_CASE("tinman CLI: export --format parquet writes a Parquet file per channel") {
+    // The files' contents are checked by DuckDB (tests/parquet/duckdb_check.mjs); here, the command line.
+    test::TempDir dir;
+    write_log(dir.path());
+    const auto is_parquet = [](const std::string& file) {
+        return file.size() > 12 && file.starts_with("PAR1") && file.ends_with("PAR1");
+    };
+    const auto one = dir / "out" / "imu.parquet";
+    std::filesystem::create_directories(one.parent_path());
+    const Run r = tinman_cli({"export", "--format", "parquet", dir.path().string(), "-c", "imu", "-o", one.string()});
+    REQUIRE(r.status == 0);
+    CHECK(has(r.out, "exported 10 records of 'imu'"));
+    CHECK(has(r.out, "4 columns, 1 row groups"));
+    CHECK(is_parquet(slurp(one)));
+
+    const auto all = dir / "all";
+    const Run every = tinman_cli({"export", "--format", "parquet", dir.path().string(), "-o", all.string(), "--row-group-rows", "4"});
+    REQUIRE(every.status == 0);
+    for (const char* channel : {"imu", "img", "mixed"}) {
+        CAPTURE(channel);
+        CHECK(is_parquet(slurp(all / (std::string(channel) + ".parquet"))));
+    }
+    CHECK(has(every.out, "exported 10 records of 'imu' to " + (all / "imu.parquet").string() + " (4 columns, 3 row groups)"));
+    CHECK(has(every.out, "exported 2 records of 'mixed' to " + (all / "mixed.parquet").string() + " (4 columns, 1 row groups, arrays as bytes)"));
+
+    CHECK(tinman_cli({"export", "--format", "parquet", dir.path().string(), "imu"}).status == 2);  // no OUT
+    CHECK(tinman_cli({"export", dir.path().string(), "-o", (dir / "x.npy").string()}).status == 2);  // npy needs CHANNEL
+    CHECK(tinman_cli({"export", "--format", "csv", dir.path().string(), "imu", "x"}).status == 2);
+    CHECK(tinman_cli({"export", "--format", "parquet", "--compression", "lzma", dir.path().string(), "-o", "x"}).status == 2);
+    const Run refused = tinman_cli({"export", "--format", "parquet", dir.path().string(), "imu", "-o",
+                                    (dir / "imu.tinman").string()});
+    CHECK(refused.status != 0);
+    CHECK(has(refused.err, "write the export outside the log"));
+}
+
 TEST_CASE("tinman CLI: convert writes Python tinman .blog files and reads them back") {
     test::TempDir dir;
     write_log(dir / "native");

@@ -1,6 +1,7 @@
 // tinman.hpp, and the codec headers that need no library, include no optional
 // codec library: a program that uses neither zstd, lz4, libspng, TurboJPEG nor
-// protobuf builds without them (each is reached only through its own header).
+// protobuf builds without them (each is reached only through its own header); nor
+// the opt-in Parquet writer (tinman/parquet/).
 #include <doctest/doctest.h>
 
 #include <tinman.hpp>
@@ -12,6 +13,9 @@
 #if defined(ZSTD_VERSION_MAJOR) || defined(LZ4_VERSION_MAJOR) || defined(SPNG_VERSION_MAJOR) || \
     defined(TJ_NUMSAMP) || defined(GOOGLE_PROTOBUF_VERSION)
 #error "a core header includes an optional codec library's header"
+#endif
+#if defined(TINMAN_PARQUET_HEADERS)
+#error "a core header includes the Parquet writer (tinman/parquet/), which is opt-in"
 #endif
 
 TEST_CASE("tinman.hpp: the core includes no optional codec library") {

@@ -1,7 +1,8 @@
 // tinman export: the arrays of a channel stacked into one .npy file, timestamps in another;
-// the frames of an image channel as image files, as stored.
+// the frames of an image channel as image files, as stored; or channels as Parquet files.
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdint>
 #include <cstdio>
@@ -17,6 +18,7 @@
 
 #include "arguments.hpp"
 #include "command.hpp"
+#include "export_parquet.hpp"
 #include "preview.hpp"
 #include "records.hpp"
 
@@ -27,23 +29,42 @@ struct {
     LogChannel channel;
     std::filesystem::path out;
     std::filesystem::path timestamps;
+    std::string format = "npy";
+    ParquetSettings parquet;
     Selection selection;
 } options;
 
 void declare(CLI::App& command) {
-    options.channel.declare(command);
+    declare_log_directory(command, options.channel.dir);
+    command.add_option("CHANNEL", options.channel.name, "Channel name (with --format parquet: default every channel)");
     command.add_option("OUT", options.out,
                        "The .npy file to write, of shape (records, *shape); for an image channel, the directory\n"
-                       "to write its frames to")
-        ->required();
+                       "to write its frames to; with --format parquet, the .parquet file, or a directory\n"
+                       "that gets <channel>.parquet for each channel");
+    command.add_option("-c,--channel", options.channel.name, "Channel name (as CHANNEL)")->type_name("NAME");
+    command.add_option("-o,--output", options.out, "Where to write (as OUT)")->type_name("PATH");
+    command.add_option("--format", options.format, "npy (default) or parquet")
+        ->check(CLI::IsMember({"npy", "parquet"}));
     command.add_option("--timestamps", options.timestamps,
                        "Where the timestamps go (int64 ns since the epoch; default: OUT.timestamps.npy)")
         ->type_name("PATH");
+    command.add_option("--compression", options.parquet.compression, "Parquet pages: none (default) or zstd")
+        ->check(CLI::IsMember({"none", "zstd"}));
+    command.add_option("--row-group-rows", options.parquet.row_group_rows, "Parquet rows per row group, at most")
+        ->check(CLI::PositiveNumber);
+    command.add_option("--row-group-mib", options.parquet.row_group_mib, "Parquet row group size in MiB, at most")
+        ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{4096}));
     options.selection.declare(command);
     command.footer(
-        "The arrays must share one dtype and shape. They are copied from the mapped log to the file\n"
+        "npy: the arrays must share one dtype and shape. They are copied from the mapped log to the file\n"
         "record by record, never all held in memory. Compressed arrays are decompressed. Image channels\n"
-        "(PNG, JPEG) are written one file per frame, as stored: OUT/<record>.png or .jpg.");
+        "(PNG, JPEG) are written one file per frame, as stored: OUT/<record>.png or .jpg.\n"
+        "parquet: one file per channel, one row per record: a `timestamp` column (TIMESTAMP, ns, UTC), then\n"
+        "one column per element for same-shape arrays of up to 64 elements (named after the channel when\n"
+        "0-d, else v_0, v_1_2, ...; struct fields by name; complex as _re and _im), or `data` (raw bytes),\n"
+        "`dtype` and `shape` (\"480x640x3\") for other arrays; `text`/`json` strings for text and JSON\n"
+        "channels, `data` bytes for any other codec. Read them with DuckDB, Spark, pandas (docs/parquet.md):\n"
+        "  tinman export --format parquet LOG -o out/ && duckdb -c \"SELECT * FROM 'out/imu.parquet'\"");
 }
 
 /// The header of a C-order .npy file (format 1.0): magic, version, length, and the
@@ -155,7 +176,30 @@ int export_frames(const std::string& name, const CodecDescriptor& codec, const s
     return damage_status("export", name, status) == exit_corrupt ? exit_corrupt : exit_ok;
 }
 
+/// `--format parquet`: the channel named, or every channel, each to its own file.
+int run_parquet() {
+    const std::filesystem::path& dir = options.channel.dir;
+    if (options.out.empty()) throw CLI::RequiredError("OUT (-o: a .parquet file or a directory)");
+    const std::vector<ChannelRef> channels =
+        options.channel.name.empty() ? list_channels(dir) : std::vector<ChannelRef>{options.channel.find()};
+    std::error_code ec;
+    const bool one_file = !options.channel.name.empty() &&
+                          (options.out.extension() == ".parquet" ||
+                           (std::filesystem::exists(options.out, ec) && !std::filesystem::is_directory(options.out, ec)));
+    if (!one_file) std::filesystem::create_directories(options.out);
+    int status = exit_ok;
+    for (const ChannelRef& channel : channels) {
+        const auto path = one_file ? options.out : options.out / (channel.label() + ".parquet");
+        refuse_log_file(dir, path);
+        status = std::max(status, export_parquet(dir, channel, path, options.selection, options.parquet));
+    }
+    return status;
+}
+
 int run() {
+    if (options.format == "parquet") return run_parquet();
+    if (options.channel.name.empty()) throw CLI::RequiredError("CHANNEL");
+    if (options.out.empty()) throw CLI::RequiredError("OUT");
     const ChannelRef channel = options.channel.find();
     const std::filesystem::path& dir = options.channel.dir;
     std::filesystem::path timestamps = options.timestamps;
@@ -221,6 +265,7 @@ int run() {
 
 }  // namespace
 
-const Command export_command{"export", "Stack same-shape arrays into one .npy, timestamps beside it", declare, run};
+const Command export_command{"export", "Stack same-shape arrays into one .npy (timestamps beside it), or write Parquet",
+                              declare, run};
 
 }  // namespace tinman::cli
