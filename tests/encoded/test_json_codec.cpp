@@ -50,7 +50,7 @@ TEST_CASE("JsonCodec: documents round trip, nested and unicode, stored compactly
     // TextCodec reads the same records as text, without parsing.
     auto texts = reader.indexed_channel<TextCodec>("events");
     CHECK(texts[1].value == docs[1].dump());
-    CHECK(reader.indexed_channel<JsonCodec>("places")[0].value["type"] == "Point");
+    CHECK(reader.indexed_channel<JsonCodec>("places")[0].value.value["type"] == "Point");
     CHECK_THROWS_AS((void)reader.read_channel<JsonCodec>("missing"), channel_not_found);
 }
 
@@ -74,10 +74,10 @@ TEST_CASE("JsonCodec: a payload that is not JSON is a format_error naming channe
     }
     ObLogReader reader{dir.path()};
     auto docs = reader.indexed_channel<JsonCodec>("events");
-    CHECK(docs[0].value["ok"] == 1);
+    CHECK(docs[0].value.value["ok"] == 1);
     for (std::uint64_t i = 1; i < docs.size(); ++i) {
         CAPTURE(i);
-        CHECK_THROWS_WITH_AS((void)docs[i], doctest::Contains("record " + std::to_string(i)), format_error);
+        CHECK_THROWS_WITH_AS((void)docs[i], doctest::Contains(doctest::String(("record " + std::to_string(i)).c_str())), format_error);
         CHECK_THROWS_WITH_AS((void)docs[i], doctest::Contains("channel 'events'"), format_error);
         CHECK_THROWS_WITH_AS((void)docs[i], doctest::Contains("not a JSON document"), format_error);
     }
