@@ -17,11 +17,18 @@ namespace tinman::detail {
     const std::size_t n = s.size();
     std::size_t i = 0;
     while (i < n) {
-        // ASCII runs, the common case, are checked a word at a time.
+        // ASCII runs, the common case, are checked 32 bytes (then a word) at a time.
+        constexpr std::uint64_t high_bits = 0x8080808080808080u;
+        while (i + 32 <= n) {
+            std::uint64_t w[4];
+            std::memcpy(w, p + i, 32);
+            if ((w[0] | w[1] | w[2] | w[3]) & high_bits) break;
+            i += 32;
+        }
         while (i + 8 <= n) {
             std::uint64_t word;
             std::memcpy(&word, p + i, 8);
-            if (word & 0x8080808080808080u) break;
+            if (word & high_bits) break;
             i += 8;
         }
         if (i == n) break;
