@@ -27,18 +27,31 @@ struct JsonDocument {
 };
 
 namespace detail {
-/// nlohmann's serializer writing into encoding scratch memory.
-class JsonScratchOutput final : public nlohmann::detail::output_adapter_protocol<char> {
+/// nlohmann's serializer writing into encoding scratch memory: made once per
+/// codec (constructing one allocates), pointed at the scratch of each call.
+class JsonSerializer final : public nlohmann::detail::output_adapter_protocol<char> {
 public:
-    explicit JsonScratchOutput(std::vector<std::byte>& out) noexcept : out_(out) {}
-    void write_character(char c) override { out_.push_back(static_cast<std::byte>(c)); }
+    JsonSerializer() = default;
+    JsonSerializer(const JsonSerializer&) = delete;
+    JsonSerializer& operator=(const JsonSerializer&) = delete;
+
+    /// `value` compactly into `out` (replacing its contents, keeping its capacity).
+    void dump(const nlohmann::json& value, std::vector<std::byte>& out) {
+        out.clear();
+        out_ = &out;
+        serializer_.dump(value, false, false, 0);
+    }
+    void write_character(char c) override { out_->push_back(static_cast<std::byte>(c)); }
     void write_characters(const char* s, std::size_t n) override {
         const auto* b = reinterpret_cast<const std::byte*>(s);
-        out_.insert(out_.end(), b, b + n);
+        out_->insert(out_->end(), b, b + n);
     }
 
 private:
-    std::vector<std::byte>& out_;
+    std::vector<std::byte>* out_ = nullptr;
+    // The aliasing constructor with no owner: a non-owning pointer to this object.
+    nlohmann::detail::serializer<nlohmann::json> serializer_{
+        nlohmann::detail::output_adapter_t<char>(std::shared_ptr<void>{}, this), ' '};
 };
 }  // namespace detail
 
@@ -51,10 +64,12 @@ private:
 ///     for (auto&& [t, doc] : reader.read_channel<tinman::JsonCodec>("events")) use(doc.value["kind"]);
 ///
 /// Writing serializes into the writer's scratch memory, reused from record to
-/// record: once it is large enough, writing allocates nothing (the serializer is
-/// nlohmann's, handed a non-owning output). Reading parses each record into an
-/// `nlohmann::json`, which allocates as nlohmann does; read with `TextCodec` to
-/// get only the text, without parsing.
+/// record, through one nlohmann serializer per codec object (made on the first
+/// write; a copy of the codec makes its own): once the scratch is large enough,
+/// writing allocates nothing. A codec object is used by one thread at a time,
+/// as a channel writer does. Reading parses each record into an `nlohmann::json`,
+/// which allocates as nlohmann does; read with `TextCodec` to get only the text,
+/// without parsing.
 class JsonCodec {
 public:
     using value_type = JsonDocument;
@@ -62,6 +77,14 @@ public:
     JsonCodec() = default;
     /// `content_type`: a media type stored in the descriptor (no newline or NUL).
     explicit JsonCodec(std::string content_type) : content_type_(std::move(content_type)) {}
+    JsonCodec(const JsonCodec& other) : content_type_(other.content_type_) {}
+    JsonCodec(JsonCodec&&) noexcept = default;
+    JsonCodec& operator=(const JsonCodec& other) {
+        content_type_ = other.content_type_;
+        return *this;
+    }
+    JsonCodec& operator=(JsonCodec&&) noexcept = default;
+    ~JsonCodec() = default;
 
     [[nodiscard]] CodecDescriptor descriptor() const { return {"json", {{"content_type", content_type_}}}; }
     /// Reads every JSON channel, whatever its content type.
@@ -79,22 +102,18 @@ public:
     }
     /// Throws `usage_error` when `value` holds a string that is not UTF-8.
     [[nodiscard]] Payload encode(const nlohmann::json& value, EncodeScratch& scratch) const {
-        auto& out = scratch.encoded;
-        out.clear();  // keeps its capacity
-        detail::JsonScratchOutput output(out);
-        // Aliasing constructor with no owner: the serializer's shared_ptr costs no allocation.
-        nlohmann::detail::serializer<nlohmann::json> serializer(
-            nlohmann::detail::output_adapter_t<char>(std::shared_ptr<void>{}, &output), ' ');
+        if (!serializer_) serializer_ = std::make_unique<detail::JsonSerializer>();
         try {
-            serializer.dump(value, false, false, 0);
+            serializer_->dump(value, scratch.encoded);
         } catch (const nlohmann::json::exception& e) {
             throw usage_error(std::string("cannot write JSON: ") + e.what());
         }
-        return {{}, out, 1};
+        return {{}, scratch.encoded, 1};
     }
 
 private:
     std::string content_type_ = "application/json";
+    mutable std::unique_ptr<detail::JsonSerializer> serializer_;  // made on the first write
 };
 
 static_assert(Codec<JsonCodec>);
