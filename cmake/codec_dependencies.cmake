@@ -11,6 +11,8 @@
 #   SPNG      libspng    tinman/codecs/png_codec.hpp
 #   TURBOJPEG libjpeg-turbo's TurboJPEG   tinman/codecs/jpeg_codec.hpp
 #   PROTOBUF  protobuf (and protoc, for the tests' messages)   tinman/codecs/protobuf_codec.hpp
+#   NLOHMANN_JSON  nlohmann/json   tinman/codecs/json_codec.hpp (the tool needs it anyway, see
+#             cmake/tool_dependencies.cmake: this switches only the codec's own tests)
 include_guard(GLOBAL)
 
 find_package(PkgConfig QUIET)
@@ -70,6 +72,11 @@ if(Protobuf_FOUND AND TARGET protobuf::libprotobuf AND TARGET protobuf::protoc)
     set(_tinman_protobuf_target protobuf::libprotobuf)
 endif()
 tinman_codec_dependency(PROTOBUF "protobuf (with protoc)" "${_tinman_protobuf_target}" __tinman_no_pkg_config__)
+
+if(TINMAN_WITH_NLOHMANN_JSON OR NOT DEFINED TINMAN_WITH_NLOHMANN_JSON)
+    find_package(nlohmann_json 3 CONFIG QUIET)
+endif()
+tinman_codec_dependency(NLOHMANN_JSON "nlohmann/json" "nlohmann_json::nlohmann_json" nlohmann_json)
 
 # tinman_protobuf_messages(): the target tinman_test_messages, the messages of
 # tests/encoded/proto compiled with protoc, for the protobuf tests and benchmark.

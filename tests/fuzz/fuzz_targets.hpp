@@ -568,6 +568,16 @@ inline int framing(const std::uint8_t* data, std::size_t size) {
     TINMAN_FUZZ_CHECK(header.records_offset >= format::file_header_size + codec_size);
     TINMAN_FUZZ_CHECK(!header.codec.name.empty());
     detail::check_descriptor(file, header);
+    // Channel metadata, when flagged, lies before the records and round-trips.
+    if (header.flags & format::metadata_flag) {
+        TINMAN_FUZZ_CHECK(header.records_offset >=
+                          format::file_header_size + codec_size + detail::load_u32(file.data() + 32));
+        try {
+            const auto fresh = format::encode_file_header(header.codec, header.metadata);
+            TINMAN_FUZZ_CHECK(format::parse_file_header(fresh).metadata == header.metadata);
+        } catch (const usage_error&) {  // a descriptor no writer produces (see check_descriptor)
+        }
+    }
 
     const auto quick = detail::scan(file, header.records_offset, default_verify_max_bytes);
     const auto strict = detail::scan(file, header.records_offset, SIZE_MAX);

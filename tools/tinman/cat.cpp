@@ -12,6 +12,7 @@
 #include "command.hpp"
 #include "preview.hpp"
 #include "records.hpp"
+#include "text.hpp"
 #include "time_text.hpp"
 
 namespace tinman::cli {
@@ -27,10 +28,12 @@ void declare(CLI::App& command) {
     options.channel.declare(command);
     options.selection.declare(command);
     command.add_flag("--json", options.json,
-                     "Protobuf channels: one JSON object per line (timestamp, message) instead of text format");
+                     "Protobuf channels: one JSON object per line (timestamp, message) instead of text format;\n"
+                     "text and JSON channels: one JSON object per line, {\"t\":ns,\"text\":...} or {\"t\":ns,\"value\":...}");
     command.footer(
         "Long axes show their first and last 3 entries. Compressed arrays and images are decoded first.\n"
         "Protobuf messages are printed through the schema stored in the channel (no .proto files needed).\n"
+        "Text and JSON records are printed whole, control characters escaped (\\n, \\t, \\xNN).\n"
         "Reading stops before a torn or corrupt record, with a warning on stderr (exit status 1 or 5).");
 }
 
@@ -50,8 +53,25 @@ ScanStatus print_messages(const std::string& name, const CodecDescriptor& stored
 }
 #endif
 
+/// Prints each selected record of text or JSON channel `name`, whole; returns how reading ended.
+ScanStatus print_texts(const std::string& name, const CodecDescriptor& stored) {
+    const bool is_json = stored.name == "json";
+    return read_selected(options.channel.dir, name, options.selection, TextRecordCodec{stored, options.json},
+                         [&](std::int64_t t, const TextRecord& r) {
+                             if (options.json) std::cout << r.json_line(t, is_json).dump() << '\n';
+                             else std::cout << iso_time(t) << ' ' << terminal_text(r.text) << '\n';
+                         });
+}
+
 int run() {
     const ChannelRef channel = options.channel.find();
+    if (channel.format == Format::tinman) {
+        if (const auto stored = ObLogReader{options.channel.dir}.codec(channel.name); is_text_codec(stored)) {
+            const auto status = print_texts(channel.name, stored);
+            std::cout.flush();
+            return damage_status("cat", options.channel.name, status);
+        }
+    }
 #if TINMAN_HAVE_PROTOBUF
     if (channel.format == Format::tinman) {
         if (const auto stored = ObLogReader{options.channel.dir}.codec(channel.name); stored.name == "protobuf") {

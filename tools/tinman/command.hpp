@@ -37,5 +37,6 @@ extern const Command verify_command;
 extern const Command recover_command;
 extern const Command export_command;
 extern const Command convert_command;
+extern const Command attachments_command;
 
 }  // namespace tinman::cli

@@ -21,6 +21,7 @@
 #include "export_parquet.hpp"
 #include "preview.hpp"
 #include "records.hpp"
+#include "text.hpp"
 
 namespace tinman::cli {
 namespace {
@@ -58,7 +59,9 @@ void declare(CLI::App& command) {
     command.footer(
         "npy: the arrays must share one dtype and shape. They are copied from the mapped log to the file\n"
         "record by record, never all held in memory. Compressed arrays are decompressed. Image channels\n"
-        "(PNG, JPEG) are written one file per frame, as stored: OUT/<record>.png or .jpg.\n"
+        "(PNG, JPEG) are written one file per frame, as stored: OUT/<record>.png or .jpg. Text and JSON\n"
+        "channels are written to OUT as JSON lines, one record each: {\"t\":<ns>,\"text\":\"...\"} or\n"
+        "{\"t\":<ns>,\"value\":<the document>} (no timestamps file: each line has its t).\n"
         "parquet: one file per channel, one row per record: a `timestamp` column (TIMESTAMP, ns, UTC), then\n"
         "one column per element for same-shape arrays of up to 64 elements (named after the channel when\n"
         "0-d, else v_0, v_1_2, ...; struct fields by name; complex as _re and _im), or `data` (raw bytes),\n"
@@ -137,6 +140,7 @@ void refuse_log_file(const std::filesystem::path& dir, const std::filesystem::pa
     const auto name = out.filename().string();
     const auto in_parent = out.has_parent_path() ? out.parent_path() : std::filesystem::path(".");
     const bool log_name = name.ends_with(format::channel_suffix) || name.ends_with(format::index_suffix) ||
+                          name.ends_with(format::attachment_suffix) ||
                           name.ends_with(python::blog_suffix) || name.starts_with(".");
     if (log_name && ::stat(in_parent.c_str(), &parent) == 0 && parent.st_dev == log.st_dev && parent.st_ino == log.st_ino)
         refuse("would be a file of the log");
@@ -196,6 +200,26 @@ int run_parquet() {
     return status;
 }
 
+/// Writes each selected record of text or JSON channel `name` to `options.out` as one JSON line.
+int export_text_lines(const std::string& name, const CodecDescriptor& codec) {
+    const bool is_json = codec.name == "json";
+    OutputFile out(options.out);
+    std::uint64_t n = 0;
+    std::string line;
+    const auto status = read_selected(options.channel.dir, name, options.selection, TextRecordCodec{codec, true},
+                                      [&](std::int64_t t, const TextRecord& r) {
+                                          line = r.json_line(t, is_json).dump();
+                                          line += '\n';
+                                          out.write(line);
+                                          ++n;
+                                      });
+    if (n == 0) throw error({.channel = name}, "no records selected");
+    out.commit();
+    std::cout << "exported " << n << " " << codec.name << " records to " << options.out.string()
+              << " (JSON lines)\n";
+    return damage_status("export", name, status) == exit_corrupt ? exit_corrupt : exit_ok;
+}
+
 int run() {
     if (options.format == "parquet") return run_parquet();
     if (options.channel.name.empty()) throw CLI::RequiredError("CHANNEL");
@@ -207,8 +231,9 @@ int run() {
     refuse_log_file(dir, options.out);
     refuse_log_file(dir, timestamps);
     if (channel.format == Format::tinman) {
-        if (const auto codec = ObLogReader{dir}.codec(channel.name); codec.name == "image")
-            return export_frames(channel.name, codec, timestamps);
+        const auto codec = ObLogReader{dir}.codec(channel.name);
+        if (codec.name == "image") return export_frames(channel.name, codec, timestamps);
+        if (is_text_codec(codec)) return export_text_lines(channel.name, codec);
     }
     const auto not_arrays = [&](std::int64_t, std::span<const std::byte>) {
         throw codec_mismatch({.channel = channel.name},

@@ -19,6 +19,7 @@
 #include "output.hpp"
 #include "preview.hpp"
 #include "records.hpp"
+#include "text.hpp"
 #include "time_text.hpp"
 
 namespace tinman::cli {
@@ -37,7 +38,8 @@ void declare(CLI::App& command) {
         "For each channel (.tinman and .blog files): format, codec, dtype and shape (\"varies\" if records\n"
         "differ), record count, first and last timestamp (ISO-8601 UTC), duration, bytes on disk (channel\n"
         "file and time index), records per second, and whether the channel ends cleanly (\"being written\"\n"
-        "when a writer has it open: its records so far, and a record in progress is not damage).");
+        "when a writer has it open: its records so far, and a record in progress is not damage); then each\n"
+        "channel's metadata (key=value, fixed when it was created) and the log's attachments.");
 }
 
 /// One channel's line of the summary.
@@ -47,6 +49,7 @@ struct Summary {
     std::uint64_t records = 0, bytes = 0;
     std::optional<std::int64_t> first{}, last{};
     std::string status = "clean", problem{};
+    ChannelMetadata metadata{};
 
     [[nodiscard]] double duration_s() const {
         if (!first) return 0.0;
@@ -111,6 +114,7 @@ void observe_all(Summary& s, Records&& records, bool arrays = true) {
         return s;
     }
     s.codec = info.codec.to_string();
+    s.metadata = info.metadata;
     std::string library_note;
     try {
         std::error_code ec;
@@ -169,6 +173,13 @@ void observe_all(Summary& s, Records&& records, bool arrays = true) {
     return s;
 }
 
+/// Metadata as a JSON object, keys in their stored order.
+[[nodiscard]] nlohmann::ordered_json metadata_json(const ChannelMetadata& m) {
+    auto out = nlohmann::ordered_json::object();
+    for (const auto& [k, v] : m) out[k] = v;
+    return out;
+}
+
 [[nodiscard]] nlohmann::ordered_json to_json(const Summary& s) {
     auto time_text = [](const std::optional<std::int64_t>& t) {
         return t ? nlohmann::ordered_json(iso_time(*t)) : nlohmann::ordered_json(nullptr);
@@ -189,7 +200,8 @@ void observe_all(Summary& s, Records&& records, bool arrays = true) {
             {"duration_s", s.duration_s()},
             {"records_per_s", json_or_null(s.rate())},
             {"status", s.status},
-            {"problem", s.problem}};
+            {"problem", s.problem},
+            {"metadata", metadata_json(s.metadata)}};
 }
 
 void print_summary_table(const std::vector<Summary>& rows) {
@@ -208,6 +220,27 @@ void print_summary_table(const std::vector<Summary>& rows) {
                 cells);
     for (const Summary& s : rows)
         if (!s.problem.empty()) std::cout << printable(s.name) << ": " << s.status << ": " << printable(s.problem) << '\n';
+    for (const Summary& s : rows) {
+        if (s.metadata.empty()) continue;
+        std::cout << printable(s.name) << " metadata:";
+        for (const auto& [k, v] : s.metadata) std::cout << ' ' << k << '=' << terminal_text(v);
+        std::cout << '\n';
+    }
+}
+
+/// The log's attachments, one line or JSON object each.
+void print_attachments(const std::vector<AttachmentInfo>& list) {
+    if (list.empty()) return;
+    std::cout << "attachments:";
+    for (const auto& a : list)
+        std::cout << ' ' << terminal_text(a.name) << " (" << human_bytes(a.size) << (a.intact ? ")" : ", damaged)");
+    std::cout << '\n';
+}
+[[nodiscard]] nlohmann::ordered_json attachments_json(const std::vector<AttachmentInfo>& list) {
+    auto out = nlohmann::ordered_json::array();
+    for (const auto& a : list)
+        out.push_back({{"name", a.name}, {"bytes", a.size}, {"intact", a.intact}, {"problem", a.error}});
+    return out;
 }
 
 int run() {
@@ -220,11 +253,15 @@ int run() {
     if (options.json) {
         auto channels = nlohmann::ordered_json::array();
         for (const Summary& s : rows) channels.push_back(to_json(s));
-        print_json({{"directory", options.dir.string()}, {"channels", std::move(channels)}});
+        print_json({{"directory", options.dir.string()},
+                    {"channels", std::move(channels)},
+                    {"attachments", attachments_json(native.attachments())}});
     } else if (rows.empty()) {
         std::cout << "no channels in '" << options.dir.string() << "'\n";
+        print_attachments(native.attachments());
     } else {
         print_summary_table(rows);
+        print_attachments(native.attachments());
     }
     return exit_ok;
 }

@@ -18,7 +18,8 @@ namespace tinman::cli {
 namespace {
 
 constexpr const Command* commands[] = {&info_command,    &cat_command,    &verify_command,
-                                       &recover_command, &export_command, &convert_command};
+                                       &recover_command, &export_command, &convert_command,
+                                       &attachments_command};
 
 /// CLI11's help, with a synopsis as the usage line ("usage: tinman cat DIR CHANNEL
 /// [--from T] ..."), made from the declared arguments and options.

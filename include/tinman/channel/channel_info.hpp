@@ -18,6 +18,7 @@ namespace tinman {
 struct ChannelInfo {
     std::string name;
     CodecDescriptor codec;
+    ChannelMetadata metadata;  ///< stored when the channel was created (empty if none)
     std::uint64_t records = 0;
     std::uint64_t file_bytes = 0;
     std::optional<std::int64_t> first_timestamp;  ///< of the first record
@@ -41,6 +42,7 @@ namespace detail {
     ChannelInfo info;
     info.name = opened.name;
     info.codec = opened.header.codec;
+    info.metadata = opened.header.metadata;
     info.file_bytes = opened.segment->size();
     TimeIndex index(opened.segment, opened.header, index_path_for(opened.segment->path()));
     if (const auto n = index.size(); n > 0) {

@@ -79,6 +79,8 @@ public:
     [[nodiscard]] const std::string& name() const { return state().opened.name; }
     /// The codec identity stored in the channel file.
     [[nodiscard]] const CodecDescriptor& stored_codec() const { return state().opened.header.codec; }
+    /// The metadata stored when the channel was created (empty if none).
+    [[nodiscard]] const ChannelMetadata& metadata() const { return state().opened.header.metadata; }
     /// Records read so far, where the intact data ends and why reading stopped.
     [[nodiscard]] const ScanStatus& status() const { return state().scanner.status(); }
     /// The mapping the values point into.

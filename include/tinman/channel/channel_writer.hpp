@@ -12,6 +12,7 @@
 
 #include "../codecs/codec.hpp"
 #include "../framing/timestamp.hpp"
+#include "channel_options.hpp"
 #include "log_worker.hpp"
 #include "record_writer.hpp"
 
@@ -51,10 +52,10 @@ public:
             std::lock_guard lock(s.encoding);
             if (!s.slot->accepting.load(std::memory_order_relaxed))
                 throw usage_error({.channel = std::string(channel())}, "the channel writer is closed");
-            s.worker->write(*s.slot, timestamp, s.codec.encode(value, s.scratch));
+            s.worker->write(*s.slot, timestamp, encode(s, value));
         } else {
             std::lock_guard lock(s.slot->io);
-            s.slot->records.append(timestamp, s.codec.encode(value, s.scratch));
+            s.slot->records.append(timestamp, encode(s, value));
         }
     }
 
@@ -98,11 +99,11 @@ public:
 private:
     friend class ObLogWriter;
     struct State {
-        State(const std::filesystem::path& dir, std::string_view name, C c, OpenMode mode, std::size_t buffer,
-              bool time_index, std::shared_ptr<detail::LogWorker> w)
+        State(const std::filesystem::path& dir, std::string_view name, C c, const ChannelOptions& options,
+              std::size_t buffer, bool time_index, std::shared_ptr<detail::LogWorker> w)
             : codec(std::move(c)),
-              slot(std::make_shared<detail::ChannelSlot>(dir, std::string(name), codec.descriptor(), mode, buffer,
-                                                         time_index)),
+              slot(std::make_shared<detail::ChannelSlot>(dir, std::string(name), codec.descriptor(), options.mode,
+                                                         buffer, time_index, options.metadata)),
               worker(std::move(w)) {}
         C codec;
         EncodeScratch scratch;
@@ -110,6 +111,16 @@ private:
         std::shared_ptr<detail::ChannelSlot> slot;
         std::shared_ptr<detail::LogWorker> worker;  // null: blocking mode without timed flushes
     };
+
+    /// The value's payload; a value the codec refuses (`usage_error`) is reported with the channel.
+    template <class V>
+    static Payload encode(State& s, const V& value) {
+        try {
+            return s.codec.encode(value, s.scratch);
+        } catch (const usage_error& e) {
+            throw usage_error({.channel = s.slot->records.channel()}, e.reason());
+        }
+    }
 
     /// Runs `f` on the record writer once everything queued is written, then
     /// reports any error the log's thread met.

@@ -119,6 +119,8 @@ public:
 
     [[nodiscard]] const std::string& name() const { return state().opened.name; }
     [[nodiscard]] const CodecDescriptor& stored_codec() const { return state().opened.header.codec; }
+    /// The metadata stored when the channel was created (empty if none).
+    [[nodiscard]] const ChannelMetadata& metadata() const { return state().opened.header.metadata; }
     /// The channel's index: how many records came from the index file, where the records end and why.
     [[nodiscard]] const TimeIndex& time_index() const { return state().index; }
     /// The mapping the values point into.

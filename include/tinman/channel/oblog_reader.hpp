@@ -17,6 +17,7 @@
 #include "../framing/channel_files.hpp"
 #include "../framing/damage_report.hpp"
 #include "../index/time_index.hpp"
+#include "attachments.hpp"
 #include "channel_info.hpp"
 #include "channel_reader.hpp"
 #include "indexed_channel.hpp"
@@ -68,6 +69,9 @@ public:
     [[nodiscard]] CodecDescriptor codec(std::string_view name) const {
         return open(name).header.codec;
     }
+
+    /// The metadata stored when channel `name` was created (empty if none).
+    [[nodiscard]] ChannelMetadata metadata(std::string_view name) const { return open(name).header.metadata; }
 
     /// Summary of channel `name`, read through its time index (see `ChannelInfo`).
     /// Records in the middle are not read: `verify()` checks them all.
@@ -183,6 +187,30 @@ public:
                                                                                 ReadOptions options = {}) const {
         return indexed_channel(name, std::move(codec), options);
     }
+
+    /// Names of the log's attachments, sorted (see `ObLogWriter::attach`).
+    [[nodiscard]] std::vector<std::string> attachment_names() const {
+        return channel_names_in(dir_, format::attachment_suffix);
+    }
+    /// Every attachment with its size and whether its checksums hold (each is read whole).
+    [[nodiscard]] std::vector<AttachmentInfo> attachments() const {
+        std::vector<AttachmentInfo> out;
+        for (auto& name : attachment_names()) {
+            AttachmentInfo a;
+            a.name = name;
+            try {
+                a.size = detail::read_attachment(dir_, name).bytes.size();
+                a.intact = true;
+            } catch (const error& e) {
+                a.error = e.reason();
+            }
+            out.push_back(std::move(a));
+        }
+        return out;
+    }
+    /// Attachment `name`, zero-copy from its mapping, checksums verified: `format_error`
+    /// if it is damaged, `channel_not_found` if there is none.
+    [[nodiscard]] Attachment attachment(std::string_view name) const { return detail::read_attachment(dir_, name); }
 
 private:
     [[nodiscard]] OpenedChannel open(std::string_view name, ReadAhead access = ReadAhead::normal) const {

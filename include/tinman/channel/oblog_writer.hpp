@@ -8,12 +8,15 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <string>
 #include <string_view>
 #include <system_error>
 #include <vector>
 
 #include "../framing/channel_files.hpp"
+#include "attachments.hpp"
+#include "channel_options.hpp"
 #include "channel_writer.hpp"
 #include "log_worker.hpp"
 #include "writer_options.hpp"
@@ -52,6 +55,16 @@ public:
     /// writer at a time, in this process or any other (`channel_error` otherwise).
     template <Codec C>
     [[nodiscard]] ChannelWriter<C> get_writer(std::string_view name, C codec = {}, OpenMode mode = OpenMode::create) {
+        return get_writer(name, std::move(codec), ChannelOptions{.mode = mode});
+    }
+
+    /// A writer for channel `name` with `codec`, opened as `options` say; a channel
+    /// it creates stores `options.metadata` (see `ChannelOptions`).
+    ///
+    ///     auto imu = log.get_writer("imu", tinman::NdArrayCodec<double>{},
+    ///                               {.metadata = {{"units", "m/s^2"}, {"frame_id", "imu_link"}}});
+    template <Codec C>
+    [[nodiscard]] ChannelWriter<C> get_writer(std::string_view name, C codec, const ChannelOptions& options) {
         validate_channel_name(name);
         std::lock_guard lock(mutex_);
         if (closed_) {  // opened again after close(): its thread, if any, was stopped
@@ -65,10 +78,22 @@ public:
             channels_.erase(it);
         }
         auto state = std::make_shared<typename ChannelWriter<C>::State>(
-            dir_, name, std::move(codec), mode, options_.buffer_bytes, options_.time_index, worker_);
+            dir_, name, std::move(codec), options, options_.buffer_bytes, options_.time_index, worker_);
         channels_.emplace(std::string(name), state->slot);
         if (worker_) worker_->add(state->slot);
         return ChannelWriter<C>(std::move(state));
+    }
+
+    /// Stores `data` as attachment `name` of the log (a calibration file, a robot
+    /// description): complete and on disk when this returns, or not there at all.
+    /// An attachment of that name is replaced if `replace` is set (`channel_error` otherwise).
+    ///
+    ///     log.attach("robot.urdf", urdf_text);
+    void attach(std::string_view name, std::span<const std::byte> data, bool replace = false) {
+        detail::write_attachment(dir_, name, data, replace);
+    }
+    void attach(std::string_view name, std::string_view text, bool replace = false) {
+        attach(name, std::as_bytes(std::span{text.data(), text.size()}), replace);
     }
 
     /// Hands every channel's records written so far (queued ones included) to the

@@ -42,16 +42,17 @@ class RecordWriter {
 public:
     /// With `time_index` false no index entries are written (readers then index the
     /// channel by a scan); a new or truncated channel still gets an empty index file,
-    /// so that no stale one is left beside it.
+    /// so that no stale one is left beside it. `metadata` goes into the header of a
+    /// channel this creates; appending, it must be empty or what the channel stores.
     RecordWriter(const std::filesystem::path& dir, std::string channel, const CodecDescriptor& codec,
                OpenMode mode = OpenMode::create, std::size_t buffer_bytes = default_write_buffer_bytes,
-               bool time_index = true)
+               bool time_index = true, const ChannelMetadata& metadata = {})
         : channel_(std::move(channel)), path_(channel_path(dir, channel_)), time_index_(time_index) {
         buffer_.reserve(std::max(buffer_bytes, 2 * direct_write_min_bytes));
         switch (mode) {
-        case OpenMode::create: (void)create(dir, codec, false); break;
-        case OpenMode::truncate: (void)create(dir, codec, true); break;
-        case OpenMode::append: open_for_append(dir, codec); break;
+        case OpenMode::create: (void)create(dir, codec, metadata, false); break;
+        case OpenMode::truncate: (void)create(dir, codec, metadata, true); break;
+        case OpenMode::append: open_for_append(dir, codec, metadata); break;
         }
     }
 
@@ -273,7 +274,8 @@ private:
     /// Creates the channel under a temporary name, writes its header, then moves
     /// it into place, so the channel file appears with a complete header or not at all.
     /// False (nothing done) if another writer created it meanwhile and `exists_ok` is set.
-    bool create(const std::filesystem::path& dir, const CodecDescriptor& codec, bool replace, bool exists_ok = false) {
+    bool create(const std::filesystem::path& dir, const CodecDescriptor& codec, const ChannelMetadata& metadata,
+                bool replace, bool exists_ok = false) {
         detail::FileHandle old;  // held locked until the new file replaced it
         if (replace) {
             old = open_locked(O_RDONLY);
@@ -284,7 +286,7 @@ private:
         const int fd = fd_.get();
         try {
             lock(fd);
-            const auto header = format::encode_file_header(codec);
+            const auto header = format::encode_file_header(codec, metadata);
             write_header(header);
             // The header must be on disk before the name is, or a power loss could leave an empty channel file.
             if (::fdatasync(fd) != 0) detail::throw_errno({.channel = channel_, .path = tmp.path()}, "cannot sync");
@@ -338,15 +340,16 @@ private:
     /// Opens an existing channel, checks its codec and finds the end of its intact
     /// records. A torn tail is cut (covered by a skip record: the file never shrinks
     /// under a reader's mapping); damage followed by intact records is refused.
-    void open_for_append(const std::filesystem::path& dir, const CodecDescriptor& codec) {
+    void open_for_append(const std::filesystem::path& dir, const CodecDescriptor& codec,
+                         const ChannelMetadata& metadata) {
         for (int attempt = 0; !(fd_ = open_locked(O_RDWR)); ++attempt) {
             // Missing: create it, or append to the one another writer created meanwhile.
-            if (create(dir, codec, false, attempt < 8)) return;
+            if (create(dir, codec, metadata, false, attempt < 8)) return;
         }
         const int fd = fd_.get();
         const std::uint64_t size = detail::file_size(fd, path_);
         if (size == 0) {  // an empty file (not made by this library, which writes the header first): start it
-            const auto header = format::encode_file_header(codec);
+            const auto header = format::encode_file_header(codec, metadata);
             write_header(header);
             index_.create(index_path_for(path_), format::stored_header_crc(header), header.size());
             (void)index_.commit();
@@ -354,13 +357,20 @@ private:
             return;
         }
         std::uint64_t intact_end = 0;
+        ChannelMetadata stored_metadata;  // kept if the file has to be replaced
         {
             const auto segment = MappedSegment::map(fd, size, path_);
             const auto file = segment->bytes();
             const auto header = format::parse_file_header(file, where());
+            stored_metadata = header.metadata;
             if (header.codec != codec)
                 throw codec_mismatch(where(), "the channel stores codec " + header.codec.to_string() +
                                                   ", cannot append with codec " + codec.to_string());
+            // Metadata is fixed at creation: none given keeps what is stored.
+            if (!metadata.empty() && header.metadata != metadata)
+                throw channel_error(where(), "the channel stores metadata " + header.metadata.to_string() +
+                                                 ", cannot append with metadata " + metadata.to_string() +
+                                                 " (metadata is fixed when a channel is created)");
             RecordScanner scanner(file, header.records_offset);
             std::optional<RecordView> last;
             while (auto r = scanner.next()) last = r;
@@ -406,7 +416,7 @@ private:
             cut_offset_ = intact_end;
             if (existing_records_ == 0) {  // nothing to keep: a new file replaces this one
                 fd_.reset();
-                (void)create(dir, codec, true);
+                (void)create(dir, codec, stored_metadata, true);
                 return;
             }
             end_ = cover_with_skip_record(intact_end, size);

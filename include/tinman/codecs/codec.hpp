@@ -120,6 +120,8 @@ using decoder_t = typename decoder_of<C>::type;
     const std::string name = stored.name;
     if (name == "ndarray") return "NdArrayCodec<T> or AnyArrayCodec (tinman/codecs/ndarray_codec.hpp, any_array_codec.hpp)";
     if (name == "bytes") return "BytesCodec (tinman/codecs/bytes_codec.hpp)";
+    if (name == "text") return "TextCodec (tinman/codecs/text_codec.hpp)";
+    if (name == "json") return "JsonCodec (tinman/codecs/json_codec.hpp, with nlohmann/json), or TextCodec for the raw text";
     if (name == "compressed_ndarray") {
         const std::string z(stored.param("compression").value_or("?"));
         const std::string policy = z == "zstd" ? "Zstd" : z == "lz4" ? "Lz4" : z;
