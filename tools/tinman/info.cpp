@@ -41,6 +41,7 @@ void declare(CLI::App& command) {
 /// One channel's line of the summary.
 struct Summary {
     std::string name{}, format{}, codec{}, dtype = "-", shape = "-";
+    std::string fields{};  ///< a struct channel's fields: "{ax <f8 @0, ...; 56 bytes}"
     std::optional<shape_type> fixed_shape{};  ///< the shape every record has, if they agree
     std::uint64_t records = 0, bytes = 0;
     std::optional<std::int64_t> first{}, last{};
@@ -123,6 +124,7 @@ void observe_all(Summary& s, Records&& records, bool count) {
             s.problem = "encoded with " + lib + ", which this tinman was built without";
         } else if (info.codec.name == "ndarray") {
             if (auto dtype = info.codec.param("dtype")) s.dtype = *dtype;
+            if (const AnyArrayCodec any{info.codec}; any.layout() != nullptr) s.fields = any.layout()->to_string();
             observe_all(s, reader.read_channel<AnyArrayCodec>(info.name), false);
         } else if (is_encoded_array(info.codec)) {  // decodes every record: shapes may vary
             if (auto dtype = info.codec.param("dtype")) s.dtype = *dtype;
@@ -163,6 +165,7 @@ void observe_all(Summary& s, Records&& records, bool count) {
             {"format", s.format},
             {"codec", s.codec},
             {"dtype", s.dtype},
+            {"fields", s.fields.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(s.fields)},
             {"shape", s.fixed_shape ? nlohmann::ordered_json(std::vector<std::size_t>(s.fixed_shape->begin(),
                                                                                      s.fixed_shape->end()))
                                     : nlohmann::ordered_json(s.shape)},
@@ -191,6 +194,8 @@ void print_summary_table(const std::vector<Summary>& rows) {
     print_table({{"CHANNEL"}, {"FORMAT"}, {"CODEC"}, {"DTYPE"}, {"SHAPE"}, {"RECORDS", true}, {"FIRST"}, {"LAST"},
                  {"DURATION", true}, {"SIZE", true}, {"RATE", true}, {"STATUS"}},
                 cells);
+    for (const Summary& s : rows)
+        if (!s.fields.empty()) std::cout << s.name << ": struct " << s.fields << '\n';
     for (const Summary& s : rows)
         if (!s.problem.empty()) std::cout << s.name << ": " << s.status << ": " << s.problem << '\n';
 }
