@@ -165,7 +165,6 @@ void observe_all(Summary& s, Records&& records, bool count) {
             {"format", s.format},
             {"codec", s.codec},
             {"dtype", s.dtype},
-            {"fields", s.fields.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(s.fields)},
             {"shape", s.fixed_shape ? nlohmann::ordered_json(std::vector<std::size_t>(s.fixed_shape->begin(),
                                                                                      s.fixed_shape->end()))
                                     : nlohmann::ordered_json(s.shape)},
@@ -209,7 +208,10 @@ int run() {
 
     if (options.json) {
         auto channels = nlohmann::ordered_json::array();
-        for (const Summary& s : rows) channels.push_back(to_json(s));
+        for (const Summary& s : rows) {
+            channels.push_back(to_json(s));
+            if (!s.fields.empty()) channels.back()["fields"] = s.fields;  // struct channels only
+        }
         print_json({{"directory", options.dir.string()}, {"channels", std::move(channels)}});
     } else if (rows.empty()) {
         std::cout << "no channels in '" << options.dir.string() << "'\n";
