@@ -17,6 +17,7 @@
 #include "tinman/codecs/any_array_codec.hpp"
 #include "tinman/codecs/bytes_codec.hpp"
 #include "tinman/codecs/ndarray_codec.hpp"
+#include "tinman/codecs/struct_codec.hpp"
 #include "tinman/codecs/text_codec.hpp"
 #include "tinman/merge.hpp"
 #include "tinman/replay.hpp"

@@ -20,8 +20,13 @@ Checks, as the C++ reader makes them (format version 1, see the README):
   files from other writers can hold, raises instead of yielding an unaligned view).
 Iteration stops before the first torn or corrupt record; ``Channel.status`` then
 says why and where (``strict=True`` raises ``ValueError`` instead).
+
+Struct channels (C++ ``StructCodec<T>``, whose header holds ``struct=<JSON>``) are
+read as numpy structured arrays with the stored field names, formats and offsets:
+``arr["ax"]``, ``arr.dtype.names``.
 """
 import errno
+import json
 import mmap
 import os
 import stat
@@ -184,6 +189,13 @@ class Channel:
             self._fail("malformed codec descriptor")
         self.codec = lines[0]
         self.codec_params = dict(line.split("=", 1) for line in lines[1:-1])
+        # A struct channel: its records' "|V<itemsize>" arrays are read with the stored field list.
+        self.struct_dtype = None
+        if self.codec == "ndarray" and "struct" in self.codec_params:
+            try:
+                self.struct_dtype = np.dtype(json.loads(self.codec_params["struct"]))
+            except (ValueError, TypeError, KeyError) as e:
+                self._fail("malformed struct layout: %s" % e)
         self.records_offset = records_offset
         self.status.intact_end = records_offset
 
@@ -278,6 +290,10 @@ class Channel:
             raise ValueError("malformed dtype: %s" % e)
         if dtype.hasobject:
             raise ValueError("object arrays cannot be read")
+        if self.struct_dtype is not None:
+            if dtype.str != "|V%d" % self.struct_dtype.itemsize:
+                raise ValueError("dtype %s is not the channel's struct dtype |V%d" % (dtype.str, self.struct_dtype.itemsize))
+            dtype = self.struct_dtype
         (ndim,) = struct.unpack_from("<I", payload, 4 + dlen)
         offset = 8 + dlen + 8 * ndim
         if ndim > 64 or size < offset:

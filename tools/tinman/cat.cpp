@@ -85,8 +85,8 @@ int run() {
     const auto status = for_each_record(
         options.channel.dir, channel, options.selection,
         [](std::int64_t t, const AnyArray& a) {
-            std::cout << iso_time(t) << ' ' << shape_text(a.shape()) << ' ' << a.dtype() << ' ' << array_preview(a)
-                      << '\n';
+            std::cout << iso_time(t) << ' ' << shape_text(a.shape()) << ' ' << a.dtype() << ' '
+                      << (a.fields().empty() ? array_preview(a) : struct_preview(a)) << '\n';
         },
         [](std::int64_t t, std::span<const std::byte> bytes) {
             std::cout << iso_time(t) << ' ' << bytes.size() << " bytes " << bytes_preview(bytes) << '\n';

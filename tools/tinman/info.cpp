@@ -45,6 +45,7 @@ void declare(CLI::App& command) {
 /// One channel's line of the summary.
 struct Summary {
     std::string name{}, format{}, codec{}, dtype = "-", shape = "-";
+    std::string fields{};  ///< a struct channel's fields: "{ax <f8 @0, ...; 56 bytes}"
     std::optional<shape_type> fixed_shape{};  ///< the shape every record has, if they agree
     std::uint64_t records = 0, bytes = 0;
     std::optional<std::int64_t> first{}, last{};
@@ -130,6 +131,7 @@ void observe_all(Summary& s, Records&& records, bool arrays = true) {
             observe_all(s, reader.read_channel(info.name, RawCodec{info.codec}));
         } else if (info.codec.name == "ndarray") {
             if (auto dtype = info.codec.param("dtype")) s.dtype = *dtype;
+            if (const AnyArrayCodec any{info.codec}; any.layout() != nullptr) s.fields = any.layout()->to_string();
             observe_all(s, reader.read_channel<AnyArrayCodec>(info.name));
         } else if (is_encoded_array(info.codec)) {  // decodes every record: shapes may vary
             if (auto dtype = info.codec.param("dtype")) s.dtype = *dtype;
@@ -219,6 +221,8 @@ void print_summary_table(const std::vector<Summary>& rows) {
                  {"DURATION", true}, {"SIZE", true}, {"RATE", true}, {"STATUS"}},
                 cells);
     for (const Summary& s : rows)
+        if (!s.fields.empty()) std::cout << printable(s.name) << ": struct " << printable(s.fields) << '\n';
+    for (const Summary& s : rows)
         if (!s.problem.empty()) std::cout << printable(s.name) << ": " << s.status << ": " << printable(s.problem) << '\n';
     for (const Summary& s : rows) {
         if (s.metadata.empty()) continue;
@@ -252,7 +256,10 @@ int run() {
 
     if (options.json) {
         auto channels = nlohmann::ordered_json::array();
-        for (const Summary& s : rows) channels.push_back(to_json(s));
+        for (const Summary& s : rows) {
+            channels.push_back(to_json(s));
+            if (!s.fields.empty()) channels.back()["fields"] = s.fields;  // struct channels only
+        }
         print_json({{"directory", options.dir.string()},
                     {"channels", std::move(channels)},
                     {"attachments", attachments_json(native.attachments())}});

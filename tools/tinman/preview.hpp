@@ -142,6 +142,36 @@ template <class Signed, class Unsigned>
     return out;
 }
 
+/// Records of an array of structs, numpy-like with field names:
+/// "[{ax: 0.5, q: [1. 2. 3. 4.]} ...]"; more than 6 records show the first and last 3.
+[[nodiscard]] inline std::string struct_preview(const AnyArray& a, std::size_t max_chars = 480) {
+    const std::size_t n = a.size(), itemsize = a.dtype_info().itemsize;
+    std::string out = a.dimension() == 0 ? "" : "[";
+    for (std::size_t r = 0; r < n && out.size() <= max_chars; ++r) {
+        if (n > 6 && r == 3) {
+            out += "... ";
+            r = n - 3;
+        }
+        out += '{';
+        for (const auto& f : a.fields()) {
+            const auto record = a.bytes().subspan(r * itemsize + f.offset, f.size());
+            out += (&f == a.fields().data() ? "" : ", ") + f.name + ": ";
+            if (f.shape.empty()) {
+                out += element_text(f.info, record, 0);
+            } else {
+                out += '[';
+                for (std::size_t i = 0; i < f.count() && i < 16; ++i) out += (i ? " " : "") + element_text(f.info, record, i);
+                out += f.count() > 16 ? " ...]" : "]";
+            }
+        }
+        out += '}';
+        if (r + 1 < n) out += ' ';
+    }
+    if (a.dimension() != 0) out += ']';
+    if (out.size() > max_chars) out = out.substr(0, max_chars) + " ...";
+    return out;
+}
+
 /// The first 48 bytes of a payload that is not an array, unprintable ones as '.'.
 [[nodiscard]] inline std::string bytes_preview(std::span<const std::byte> bytes) {
     constexpr std::size_t shown = 48;

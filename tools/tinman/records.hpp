@@ -71,7 +71,10 @@ template <class OnArray, class OnBytes>
         return records.status();
     }
     const CodecDescriptor codec = ObLogReader{dir}.codec(channel.name);
-    if (codec.name == "ndarray") return read_selected(dir, channel.name, selection, AnyArrayCodec{}, on_array);
+    if (codec.name == "ndarray") {  // a struct channel's arrays get its field list
+        auto any = with_context(ErrorContext{.channel = channel.name}, "", [&] { return AnyArrayCodec{codec}; });
+        return read_selected(dir, channel.name, selection, std::move(any), on_array);
+    }
     if (is_encoded_array(codec)) {
         auto decoder = with_context(ErrorContext{.channel = channel.name}, "", [&] { return EncodedArrayCodec{codec}; });
         return read_selected(dir, channel.name, selection, std::move(decoder), on_array);

@@ -2,17 +2,19 @@
 /// @file
 /// `AnyArray`: an n-d array whose dtype is known only at run time (any numpy
 /// dtype string): dtype, shape, bytes, and a checked zero-copy `as<T>()` or a
-/// converting `copy_as<T>()`.
+/// converting `copy_as<T>()`; for an array of structs, its fields by name.
 
 #include <algorithm>
 #include <array>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
 
+#include "any_field.hpp"
 #include "array_view.hpp"
 #include "dtype.hpp"
 #include "ndarray_payload.hpp"
@@ -43,6 +45,16 @@ public:
         std::copy(a.dtype.begin(), a.dtype.end(), dtype_.begin());
     }
 
+    /// Decodes records of the structured dtype `layout` (a struct channel's): the
+    /// payload's dtype must be `layout->void_dtype()` ("|V<itemsize>").
+    AnyArray(const detail::ArrayPayload& a, SegmentPtr owner, std::shared_ptr<const StructLayout> layout)
+        : AnyArray(a, std::move(owner)) {
+        if (layout && dtype() != layout->void_dtype())
+            throw codec_mismatch("stored dtype '" + std::string(dtype()) + "' is not the channel's struct dtype '" +
+                                 layout->void_dtype() + "'");
+        layout_ = std::move(layout);
+    }
+
     /// numpy's `dtype.str`, e.g. "<f8".
     [[nodiscard]] std::string_view dtype() const noexcept { return {dtype_.data(), dtype_size_}; }
     /// The dtype, parsed.
@@ -54,6 +66,24 @@ public:
     /// The elements' bytes, C order, in the stored byte order.
     [[nodiscard]] std::span<const std::byte> bytes() const noexcept { return data_; }
     [[nodiscard]] const SegmentPtr& owner() const noexcept { return owner_; }
+
+    /// The structured dtype of an array of structs (read with `AnyArrayCodec{reader.codec(name)}`), or nullptr.
+    [[nodiscard]] const StructLayout* layout() const noexcept { return layout_.get(); }
+    /// The fields of an array of structs (name, dtype, subarray shape, offset); empty for other arrays.
+    [[nodiscard]] std::span<const StructField> fields() const noexcept {
+        return layout_ ? std::span<const StructField>(layout_->fields()) : std::span<const StructField>{};
+    }
+    /// Field `name` of every struct, as a strided view (no copy). Throws `usage_error`
+    /// when the array has no such field.
+    [[nodiscard]] AnyField field(std::string_view name) const {
+        const StructField* f = layout_ ? layout_->find(name) : nullptr;
+        if (f == nullptr) {
+            std::string s = "no field '" + printable(name) + "' in an array of dtype '" + std::string(dtype()) + "'";
+            if (layout_) s += " with fields " + layout_->to_string();
+            throw usage_error(s);
+        }
+        return AnyField(layout_, *f, shape_, info_.itemsize, data_, owner_);
+    }
 
     /// True when the stored dtype is `T`'s in native byte order.
     template <Element T>
@@ -120,6 +150,7 @@ private:
     shape_type shape_;
     std::span<const std::byte> data_;
     SegmentPtr owner_;
+    std::shared_ptr<const StructLayout> layout_;
 };
 
 }  // namespace tinman

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <memory>
 #include <span>
 #include <string>
 
@@ -16,17 +17,45 @@ namespace tinman {
 
 /// Reads any "ndarray" channel (any dtype, also varying per record) as `AnyArray`;
 /// writes `AnyArray`s and any xtensor expression of an `Element` type.
+///
+/// Made from a channel's stored descriptor (`AnyArrayCodec{reader.codec("imu")}`),
+/// it also reads the field list of a struct channel: its arrays then have
+/// `fields()` and `field("ax")`, and it reads only channels of that layout.
 class AnyArrayCodec {
 public:
     using value_type = AnyArray;
 
-    [[nodiscard]] CodecDescriptor descriptor() const { return {"ndarray", {}}; }
+    AnyArrayCodec() = default;
+    /// Reads channels stored as `stored` (its struct layout, if any). Throws
+    /// `format_error` when the stored layout is malformed.
+    explicit AnyArrayCodec(const CodecDescriptor& stored) {
+        if (auto s = stored.param("struct"); s && stored.name == "ndarray")
+            layout_ = std::make_shared<const StructLayout>(StructLayout::parse_json(*s));
+    }
+
+    /// The struct layout this codec reads, or nullptr.
+    [[nodiscard]] const StructLayout* layout() const noexcept { return layout_.get(); }
+
+    [[nodiscard]] CodecDescriptor descriptor() const {
+        if (!layout_) return {"ndarray", {}};
+        return {"ndarray", {{"dtype", layout_->void_dtype()}, {"struct", layout_->json()}}};
+    }
 
     [[nodiscard]] std::string mismatch(const CodecDescriptor& stored) const {
-        return stored.name == "ndarray" ? std::string{} : codec_kind_mismatch(stored, descriptor());
+        if (stored.name != "ndarray") return codec_kind_mismatch(stored, descriptor());
+        if (!layout_) return {};
+        const auto s = stored.param("struct");
+        try {
+            if (s && StructLayout::parse_json(*s) == *layout_) return {};
+        } catch (const format_error& e) {
+            return std::string("stored struct layout is unreadable (") + e.what() + ")";
+        }
+        return "stored " + (s ? "struct " + StructLayout::parse_json(*s).to_string() : std::string("array without fields")) +
+               ", this codec reads struct " + layout_->to_string();
     }
 
     [[nodiscard]] value_type decode(std::span<const std::byte> payload, const SegmentPtr& owner) const {
+        if (layout_) return AnyArray(detail::parse_array_payload(payload), owner, layout_);
         return AnyArray(detail::parse_array_payload(payload), owner);
     }
 
@@ -45,6 +74,9 @@ public:
     [[nodiscard]] Payload encode(const E& e, EncodeScratch& scratch) const {
         return NdArrayCodec<typename E::value_type>{}.encode(e, scratch);
     }
+
+private:
+    std::shared_ptr<const StructLayout> layout_;
 };
 
 static_assert(Codec<AnyArrayCodec>);
