@@ -69,7 +69,7 @@ int extract() {
         throw usage_error({.path = options.out}, "is the attachment's own file; extract it elsewhere");
     write_out(options.out, attachment.bytes);
     if (options.out != "-")
-        std::cerr << "extracted attachment '" << terminal_text(attachment.name) << "' (" << attachment.bytes.size()
+        std::cerr << "extracted attachment '" << printable(attachment.name) << "' (" << attachment.bytes.size()
                   << " bytes) to " << options.out.string() << '\n';
     return exit_ok;
 }
@@ -91,7 +91,7 @@ int run() {
     } else {
         std::vector<std::vector<std::string>> rows;
         for (const auto& a : list)
-            rows.push_back({terminal_text(a.name), a.intact ? std::to_string(a.size) : "-",
+            rows.push_back({printable(a.name), a.intact ? std::to_string(a.size) : "-",
                             a.intact ? "ok" : "damaged: " + a.error});
         print_table({{"ATTACHMENT"}, {"BYTES", true}, {"CHECKSUM"}}, rows);
     }

@@ -59,7 +59,7 @@ ScanStatus print_texts(const std::string& name, const CodecDescriptor& stored) {
     return read_selected(options.channel.dir, name, options.selection, TextRecordCodec{stored, options.json},
                          [&](std::int64_t t, const TextRecord& r) {
                              if (options.json) std::cout << r.json_line(t, is_json).dump() << '\n';
-                             else std::cout << iso_time(t) << ' ' << terminal_text(r.text) << '\n';
+                             else std::cout << iso_time(t) << ' ' << printable(r.text) << '\n';
                          });
 }
 

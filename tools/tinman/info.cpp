@@ -227,7 +227,7 @@ void print_summary_table(const std::vector<Summary>& rows) {
     for (const Summary& s : rows) {
         if (s.metadata.empty()) continue;
         std::cout << printable(s.name) << " metadata:";
-        for (const auto& [k, v] : s.metadata) std::cout << ' ' << k << '=' << terminal_text(v);
+        for (const auto& [k, v] : s.metadata) std::cout << ' ' << k << '=' << printable(v);
         std::cout << '\n';
     }
 }
@@ -237,7 +237,7 @@ void print_attachments(const std::vector<AttachmentInfo>& list) {
     if (list.empty()) return;
     std::cout << "attachments:";
     for (const auto& a : list)
-        std::cout << ' ' << terminal_text(a.name) << " (" << human_bytes(a.size) << (a.intact ? ")" : ", damaged)");
+        std::cout << ' ' << printable(a.name) << " (" << human_bytes(a.size) << (a.intact ? ")" : ", damaged)");
     std::cout << '\n';
 }
 [[nodiscard]] nlohmann::ordered_json attachments_json(const std::vector<AttachmentInfo>& list) {

@@ -10,9 +10,11 @@
 #include <iostream>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
+#include <tinman/detail/utf8.hpp>
 #include <tinman/error.hpp>
 #include <tinman/framing/damage_report.hpp>
 
@@ -85,25 +87,35 @@ template <class T>
     return out;
 }
 
-/// `text` safe to show on a terminal: as `utf8_escaped`, and control characters
-/// too (C0, DEL and C1, with which escape sequences start), so that a codec
-/// descriptor or a pickled class name cannot move the cursor, retitle the
-/// window or hide what follows. Tabs and line breaks are escaped as well.
-[[nodiscard]] inline std::string printable(const std::string& text) {
-    const std::string valid = utf8_escaped(text);
+/// `text` safe to print on a terminal, on one line: backslash, newline, tab and
+/// carriage return as `\\`, `\n`, `\t`, `\r`; other control characters (C0, DEL,
+/// and the C1 range U+0080..U+009F, which terminals also obey) and bytes that are
+/// not UTF-8 as `\xNN`. Everything else, multibyte UTF-8 included, as it is.
+[[nodiscard]] inline std::string printable(std::string_view text) {
     std::string out;
-    out.reserve(valid.size());
-    for (std::size_t i = 0; i < valid.size(); ++i) {
-        const auto b = static_cast<unsigned char>(valid[i]);
-        const bool c1 = b == 0xC2 && i + 1 < valid.size() && static_cast<unsigned char>(valid[i + 1]) < 0xA0;
-        if (b < 0x20 || b == 0x7F || c1) {
-            const unsigned code = c1 ? static_cast<unsigned char>(valid[++i]) : b;
-            char hex[8];
-            std::snprintf(hex, sizeof hex, c1 ? "\\u%04X" : "\\x%02X", code);
-            out += hex;
-        } else {
-            out += valid[i];
+    out.reserve(text.size());
+    const auto hex = [&](unsigned char b) {
+        char buf[5];
+        std::snprintf(buf, sizeof buf, "\\x%02X", b);
+        out += buf;
+    };
+    while (!text.empty()) {
+        const std::size_t good = tinman::detail::utf8_error_offset(text);
+        for (std::size_t i = 0; i < good; ++i) {
+            const auto b = static_cast<unsigned char>(text[i]);
+            if (b == '\\') out += "\\\\";
+            else if (b == '\n') out += "\\n";
+            else if (b == '\t') out += "\\t";
+            else if (b == '\r') out += "\\r";
+            else if (b < 0x20 || b == 0x7F) hex(b);
+            else if (b == 0xC2 && i + 1 < good && static_cast<unsigned char>(text[i + 1]) < 0xA0) {
+                hex(b);  // U+0080..U+009F
+                hex(static_cast<unsigned char>(text[++i]));
+            } else out += static_cast<char>(b);
         }
+        if (good == text.size()) break;
+        hex(static_cast<unsigned char>(text[good]));
+        text.remove_prefix(good + 1);
     }
     return out;
 }
