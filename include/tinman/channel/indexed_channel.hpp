@@ -19,6 +19,10 @@
 
 namespace tinman {
 
+namespace detail {
+struct IndexedChannelAccess;
+}  // namespace detail
+
 /// Random access to the records of one channel, decoded by `C` on access:
 /// `view[i]`, `size()`, `front()`, `back()`, `seek(t)`, and iterators that make
 /// it a `std::ranges::random_access_range`. Record `i` is found through the
@@ -116,6 +120,8 @@ public:
     [[nodiscard]] const SegmentPtr& segment() const { return state().opened.segment; }
 
 private:
+    friend struct detail::IndexedChannelAccess;  // the whole-channel views of tinman/stacked.hpp
+
     struct State {
         State(OpenedChannel o, C c, ReadOptions opt)
             : opened(std::move(o)), codec(std::move(c)),
@@ -130,19 +136,22 @@ private:
                 advise_on_jump = false;
             }
             next = i + 1;
-            // The index knows the file and record; add the channel (only on failure: no allocation per record).
-            const auto where = [&] {
-                return ErrorContext{.channel = opened.name, .path = opened.segment->path(), .record = i};
-            };
-            RecordView r;
+            return detail::decode_record(codec, decoder, checked_record(i), opened);
+        }
+
+        [[nodiscard]] ErrorContext where(std::uint64_t i) const {
+            return {.channel = opened.name, .path = opened.segment->path(), .record = i};
+        }
+
+        /// Record `i` from the index, errors naming the channel.
+        [[nodiscard]] RecordView checked_record(std::uint64_t i) {
             try {
-                r = index.record(i);
+                return index.record(i);
             } catch (const usage_error& e) {
-                throw usage_error(where(), e.reason());
+                throw usage_error(where(i), e.reason());
             } catch (const format_error& e) {
-                throw format_error(where(), e.reason());
+                throw format_error(where(i), e.reason());
             }
-            return detail::decode_record(codec, decoder, r, opened);
         }
 
         OpenedChannel opened;
