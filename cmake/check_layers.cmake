@@ -1,7 +1,7 @@
 # Checks the layering of the headers under INCLUDE_DIR/tinman (run with cmake -P):
 #  1. a header includes only headers of its own layer or lower ones, in this order:
 #       detail/, config.hpp, error.hpp, xtensor.hpp  <  io/  <  framing/  <  index/
-#       <  codecs/  <  channel/  <  record_range.hpp, merge.hpp, replay.hpp  <  python/, parquet/
+#       <  codecs/  <  channel/  <  record_range.hpp, merge.hpp, replay.hpp, stacked.hpp  <  python/, parquet/
 #  2. the layers below codecs/, codecs/codec.hpp, codecs/bytes_codec.hpp and
 #     channel/ never reach xtensor, even through other headers: they compile without it.
 # Prints every violation with the include that causes it, and fails if there is one.
@@ -30,7 +30,7 @@ function(layer_of header out)
         set(rank 4)
     elseif(header MATCHES "^channel/")
         set(rank 5)
-    elseif(header MATCHES "^(record_range|merge|replay)\\.hpp$")
+    elseif(header MATCHES "^(record_range|merge|replay|stacked)\\.hpp$")
         set(rank 6)
     elseif(header MATCHES "^(python|parquet)/")
         set(rank 7)

@@ -1,7 +1,6 @@
-// Log temperature readings, read them back, join them into one array, and analyse it.
+// Log temperature readings, read the whole channel back as one array (no copy), and analyse it.
 #include <cmath>
 #include <iostream>
-#include <vector>
 
 #include <tinman.hpp>
 #include TINMAN_XTENSOR_HEADER(core, xmath.hpp)
@@ -22,21 +21,18 @@ int main() {
         log.close();
     }
 
-    // Read back: each record is a view into the mapped file, kept alive as long as it is held.
+    // Read back the whole channel as one array of shape (records, sensors): a strided
+    // view of the mapped file, no copy (the records of one shape lie at a fixed stride).
     tinman::ObLogReader reader{"sensor_logs"};
-    std::vector<tinman::ArrayView<float>> all_temps;
-    for (auto&& [timestamp, temps] : reader.read_channel<tinman::NdArrayCodec<float>>("temperature"))
-        all_temps.push_back(temps);
+    auto channel = reader.indexed_channel<tinman::NdArrayCodec<float>>("temperature");
+    const auto temperatures = tinman::stacked(channel);      // shape (600, 8)
+    const auto timestamps = tinman::timestamps(channel);     // shape (600,), from the time index
 
-    // Concatenate into a single array (the one copy in this program).
-    std::size_t total = 0;
-    for (const auto& t : all_temps) total += t.size();
-    xt::xtensor<float, 1> temperatures = xt::empty<float>({total});
-    std::size_t at = 0;
-    for (const auto& t : all_temps) at = std::copy(t.begin(), t.end(), temperatures.begin() + at) - temperatures.begin();
-
-    std::cout << "readings: " << temperatures.size() << '\n';
+    std::cout << "readings: " << temperatures.size() << " over "
+              << double(timestamps(timestamps.size() - 1) - timestamps(0)) / 1e9 << " s\n";
     std::cout << "Mean: " << xt::mean(temperatures)() << '\n';
     std::cout << "Max: " << xt::amax(temperatures)() << '\n';
-    return temperatures.size() == 600 * 8 ? 0 : 1;
+    const xt::xtensor<float, 1> per_sensor = xt::mean(temperatures, {0});
+    std::cout << "Mean of sensor 7: " << per_sensor(7) << '\n';
+    return temperatures.shape() == tinman::shape_type{600, 8} ? 0 : 1;
 }

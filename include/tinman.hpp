@@ -10,6 +10,7 @@
 ///     codecs/    the Codec concept and the built-in codecs
 ///     channel/   typed channel writers and readers, log directories, recovery
 ///     merge.hpp, replay.hpp   several channels as one stream
+///     stacked.hpp             a whole channel as one array
 
 #include "tinman/channel/oblog_reader.hpp"
 #include "tinman/channel/oblog_writer.hpp"
@@ -21,3 +22,4 @@
 #include "tinman/codecs/text_codec.hpp"
 #include "tinman/merge.hpp"
 #include "tinman/replay.hpp"
+#include "tinman/stacked.hpp"

@@ -329,3 +329,190 @@ def open_channel(log_dir, name, **options):
 def read_channel(log_dir, name, **options):
     """Yields ``(timestamp, read-only ndarray)`` for each intact record of a channel."""
     yield from open_channel(log_dir, name, **options)
+
+
+# A whole channel as one array (docs/format.md, "Uniform channels").
+
+INDEX_SUFFIX = ".tinman-index"
+INDEX_MAGIC = b"\x89TINDEX\n"
+INDEX_HEADER = struct.Struct("<8sHHIQ")     # magic, version, entry_size, data_header_crc, records_offset
+INDEX_ENTRY = struct.Struct("<qqQII")       # timestamp, max_timestamp, offset, record_crc, entry_crc
+UNIFORM_CLAIM = struct.Struct("<QQIIII")    # at 24: records, first_body, stride, payload_size, head_size, head_crc
+
+
+def stacked(log_dir, name, check="claim"):
+    """A whole channel as ``(timestamps, values)``: ``values`` one read-only ndarray of
+    shape ``(N,) + record shape`` whose strides step over the mmap from record to
+    record (no copy), ``timestamps`` the N timestamps, a strided view of the time
+    index file (or of the record headers, when they lie at one stride).
+
+    ``check``: "claim" (default) checks records 0 and N-1 against the writer's
+    uniform-layout claim in the time index, O(1); without a usable claim every record
+    header and head is checked once (O(N), no payload read); "headers" always does
+    that; "payloads" also verifies every payload's checksum. Raises ``ValueError``
+    naming the first record whose shape, dtype or position breaks the layout, or
+    damage; nothing is ever copied (``np.stack`` over ``read_channel`` copies).
+    """
+    if check not in ("claim", "headers", "payloads"):
+        raise ValueError("check must be 'claim', 'headers' or 'payloads'")
+    ch = open_channel(log_dir, name)
+    if ch.codec != "ndarray":
+        ch._fail("codec %r is not ndarray" % ch.codec)
+    entries = _stacked_index(ch, os.path.join(os.fspath(log_dir), name + INDEX_SUFFIX))
+    return _stacked_layout(ch, entries, check)
+
+
+def _stacked_record_at(ch, pos, verify_payload=False):
+    """``(timestamp, header_crc, payload start, payload size, record end)`` of the intact record at ``pos``, else None."""
+    m = ch._map
+    if pos < ch.records_offset or len(m) - pos < RECORD_HEADER.size:
+        return None
+    header = m[pos:pos + RECORD_HEADER.size]
+    ts, size, padding, payload_crc, flags, header_crc = RECORD_HEADER.unpack(header)
+    after = len(m) - pos - RECORD_HEADER.size
+    if crc32c(header[:28]) != header_crc or flags != 0 or padding > after or size > after - padding:
+        return None
+    start = pos + RECORD_HEADER.size + padding
+    if verify_payload and crc32c(m[start:start + size]) != payload_crc:
+        return None
+    return ts, header_crc, start, size, start + size
+
+
+def _stacked_index(ch, path):
+    """The time index file's mmap and entry count when it is valid and covers every record, else None."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError:
+        return None
+    with os.fdopen(fd, "rb") as f:
+        st = os.fstat(f.fileno())
+        if not stat.S_ISREG(st.st_mode) or st.st_size < 64:
+            return None
+        im = mmap.mmap(f.fileno(), st.st_size, access=mmap.ACCESS_READ)
+    magic, version, entry_size, data_header_crc, records_offset = INDEX_HEADER.unpack_from(im, 0)
+    (data_crc,) = struct.unpack_from("<I", ch._map, 20)
+    (header_crc,) = struct.unpack_from("<I", im, 60)
+    if (magic != INDEX_MAGIC or version != 1 or entry_size != 32 or data_header_crc != data_crc
+            or records_offset != ch.records_offset or crc32c(im[:60]) != header_crc):
+        return None
+    n = (len(im) - 64) // 32
+
+    def entry(i):  # the entry and its record, both checked, or None
+        b = im[64 + 32 * i:96 + 32 * i]
+        ts, _, offset, record_crc, entry_crc = INDEX_ENTRY.unpack(b)
+        if crc32c(b[:28] + struct.pack("<Q", i)) != entry_crc:
+            return None
+        r = _stacked_record_at(ch, offset)
+        return r if r and r[0] == ts and r[1] == record_crc and (i > 0 or offset == ch.records_offset) else None
+
+    if n == 0:
+        return (im, 0) if len(ch._map) == ch.records_offset else None
+    first, last = entry(0), entry(n - 1)
+    # The index must cover the file: its last record ends where the file does.
+    if not first or not last or last[4] != len(ch._map):
+        return None
+    return im, n
+
+
+def _stacked_array_head(ch, payload, start, index):
+    try:
+        return ch._decode(payload, start)
+    except ValueError as e:
+        raise ValueError("%s: record %d: %s" % (ch.path, index, e)) from None
+
+
+def _stacked_layout(ch, entries, check):
+    m = ch._map
+    copy_hint = "; np.stack([a for _, a in read_channel(...)]) copies records of one shape"
+
+    def fail(i, why):
+        raise ValueError("%s: record %d is not uniform with record 0: %s%s" % (ch.path, i, why, copy_hint))
+
+    # Record positions: from the index (entry i's offset), or by walking the headers.
+    headers = []
+    if entries is not None and check == "claim":
+        im, n = entries
+
+        def header_of(i):
+            return INDEX_ENTRY.unpack_from(im, 64 + 32 * i)[2]
+    else:
+        pos = ch.records_offset
+        while pos != len(m):
+            r = _stacked_record_at(ch, pos, check == "payloads")
+            if r is None:
+                # A torn tail (incomplete last record) ends the channel; anything else is damage.
+                if len(m) - pos >= RECORD_HEADER.size:
+                    _, size, padding, _, _, hcrc = RECORD_HEADER.unpack_from(m, pos)
+                    torn = (crc32c(m[pos:pos + 28]) == hcrc and padding + size > len(m) - pos - 32) \
+                        or bytes(m[pos:pos + 32]) == bytes(32)
+                else:
+                    torn = True
+                if torn:
+                    break
+                raise ValueError("%s: record %d at offset %d is damaged%s" % (ch.path, len(headers), pos, copy_hint))
+            headers.append(pos)
+            pos = r[4]
+        n = len(headers)
+
+        def header_of(i):
+            return headers[i]
+
+    if n == 0:
+        times, values = np.empty((0,), np.int64), np.empty((0,))
+        times.flags.writeable = values.flags.writeable = False
+        return times, values
+
+    def record(i):
+        r = _stacked_record_at(ch, header_of(i), check == "payloads")
+        if r is None:
+            raise ValueError("%s: record %d is damaged%s" % (ch.path, i, copy_hint))
+        return r
+
+    _, _, start0, size0, _ = record(0)
+    arr0 = _stacked_array_head(ch, m[start0:start0 + size0], start0, 0)
+    head_size = size0 - arr0.nbytes
+    head0 = m[start0:start0 + head_size]
+    first_body = start0 + head_size
+
+    def check_record(i, stride):
+        _, _, start, size, _ = record(i)
+        if size != size0 or m[start:start + head_size] != head0:
+            a = _stacked_array_head(ch, m[start:start + size], start, i)
+            fail(i, "dtype %s shape %s, record 0's %s %s" % (a.dtype.str, a.shape, arr0.dtype.str, arr0.shape))
+        body = start + head_size
+        if stride is not None and body != first_body + i * stride:
+            fail(i, "its data is at offset %d, not at the stride of %d bytes from record 0's (padding is irregular)"
+                 % (body, stride))
+        return body
+
+    stride = None
+    checked = 1
+    if entries is not None and check == "claim":
+        c_records, c_first, c_stride, c_payload, c_head, c_crc = UNIFORM_CLAIM.unpack_from(entries[0], 24)
+        if (c_records >= 2 and c_stride and c_payload == size0 and c_head == head_size and c_first == first_body
+                and c_crc == crc32c(head0)):
+            stride = c_stride
+            checked = min(c_records, n)
+            check_record(checked - 1, stride)
+    if n >= 2 and stride is None:
+        stride = check_record(1, None) - first_body
+        checked = 2
+    for i in range(checked, n):
+        check_record(i, stride)
+
+    shape = (n,) + arr0.shape
+    strides = ((stride or arr0.nbytes or 1),) + arr0.strides
+    values = np.ndarray(shape, dtype=arr0.dtype, buffer=m, offset=first_body, strides=strides)
+    if arr0.dtype.kind == "b" and values.size and values.view(np.uint8).max() > 1:
+        raise ValueError("%s: a bool array holds a byte other than 0 or 1" % ch.path)
+
+    # Timestamps: every 32 bytes in the index file, or every `stride` bytes in the
+    # channel file when record 0's header is on the stride too.
+    if entries is not None and entries[1] == n:
+        times = np.ndarray((n,), dtype="<i8", buffer=entries[0], offset=64, strides=(32,))
+    elif n == 1 or header_of(1) - header_of(0) == stride:
+        times = np.ndarray((n,), dtype="<i8", buffer=m, offset=header_of(0), strides=(stride or 8,))
+    else:
+        raise ValueError("%s: the timestamps are not at one stride in any file (no usable time index); "
+                         "read them with read_channel()" % ch.path)
+    return times, values

@@ -102,6 +102,13 @@ public:
     using channel_error::channel_error;
 };
 
+/// The records of a channel do not lie at one stride with one shape, so they
+/// cannot be viewed as one array (see `IndexedChannel::stacked`).
+class not_uniform : public error {
+public:
+    using error::error;
+};
+
 /// The library was used in a way its API forbids: a closed or moved-from object,
 /// an iterator past its end, a record number out of range, an invalid argument.
 class usage_error : public error {

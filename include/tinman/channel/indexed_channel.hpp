@@ -20,6 +20,10 @@
 
 namespace tinman {
 
+namespace detail {
+struct IndexedChannelAccess;
+}  // namespace detail
+
 /// Random access to the records of one channel, decoded by `C` on access:
 /// `view[i]`, `size()`, `front()`, `back()`, `seek(t)`, and iterators that make
 /// it a `std::ranges::random_access_range`. Record `i` is found through the
@@ -127,6 +131,8 @@ public:
     [[nodiscard]] const SegmentPtr& segment() const { return state().opened.segment; }
 
 private:
+    friend struct detail::IndexedChannelAccess;  // the whole-channel views of tinman/stacked.hpp
+
     struct State {
         State(OpenedChannel o, C c, ReadOptions opt)
             : opened(std::move(o)), codec(std::move(c)),
@@ -141,12 +147,20 @@ private:
                 advise_on_jump = false;
             }
             next = i + 1;
-            const RecordView r = checked(i, [&] { return index.record(i); });
-            return detail::decode_record(codec, decoder, r, opened);
+            return detail::decode_record(codec, decoder, checked_record(i), opened);
         }
 
         std::int64_t timestamp(std::uint64_t i) {
             return checked(i, [&] { return index.entry(i).timestamp; });
+        }
+
+        /// Record `i` from the index, errors naming the channel (see `checked`).
+        [[nodiscard]] RecordView checked_record(std::uint64_t i) {
+            return checked(i, [&] { return index.record(i); });
+        }
+
+        [[nodiscard]] ErrorContext where(std::uint64_t i) const {
+            return {.channel = opened.name, .path = opened.segment->path(), .record = i};
         }
 
         /// `get()` for record `i` of the view, with the channel and record in errors. Once
@@ -154,19 +168,17 @@ private:
         /// from there on are past damage, whatever a later read of them would find.
         template <class Get>
         auto checked(std::uint64_t i, Get&& get) {
-            const auto where = [&] {  // built only on failure: no allocation per record
-                return ErrorContext{.channel = opened.name, .path = opened.segment->path(), .record = i};
-            };
-            if (i >= size) throw usage_error(where(), "out of range: the channel has " + std::to_string(size) + " records");
+            // The context is built only on failure: nothing is allocated per record.
+            if (i >= size) throw usage_error(where(i), "out of range: the channel has " + std::to_string(size) + " records");
             try {
                 if (index.size() < size && i >= index.size())
                     throw format_error("damaged or past damage: the intact records end at record " +
                                        std::to_string(index.size()) + ": " + index.status().reason);
                 return get();
             } catch (const usage_error& e) {
-                throw usage_error(where(), e.reason());
+                throw usage_error(where(i), e.reason());
             } catch (const format_error& e) {
-                throw format_error(where(), e.reason());
+                throw format_error(where(i), e.reason());
             }
         }
 

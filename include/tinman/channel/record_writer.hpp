@@ -88,7 +88,8 @@ public:
             const std::uint64_t offset = size();
             std::byte* out = buffer_.grow(hs + padding + head + body);
             format::encode_record_header({timestamp, head + body, static_cast<std::uint32_t>(padding), crc, 0}, out);
-            index_.add(timestamp, offset, format::stored_record_crc(out));
+            index_.add(timestamp, offset, format::stored_record_crc(out), p.head, offset + hs + padding + head,
+                       head + body);
             std::memset(out + hs, 0, padding);
             if (head) std::memcpy(out + hs + padding, p.head.data(), head);
             if (body) std::memcpy(out + hs + padding + head, p.body.data(), body);
@@ -240,7 +241,7 @@ private:
             stale_end_ = std::max(stale_end_, written_end);
             throw io_error(where(end_), "writing a record failed", error);
         }
-        index_.add(timestamp, end_, format::stored_record_crc(header));
+        index_.add(timestamp, end_, format::stored_record_crc(header), p.head, payload_at + head, head + p.body.size());
         end_ = payload_at + head + p.body.size();
     }
 
@@ -408,7 +409,7 @@ private:
             };
             if (time_index_ && !(existing_records_ == 0 && intact_end < size))
                 index_.open_for_append(index_path_for(path_), format::stored_header_crc(file), header.records_offset,
-                                       records, for_each_record);
+                                       records, for_each_record, file);
         }
         end_ = intact_end;
         if (intact_end < size) {

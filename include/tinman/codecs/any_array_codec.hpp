@@ -10,6 +10,7 @@
 
 #include "any_array.hpp"
 #include "codec.hpp"
+#include "element_layout.hpp"
 #include "ndarray_codec.hpp"
 #include "ndarray_payload.hpp"
 
@@ -57,6 +58,13 @@ public:
     [[nodiscard]] value_type decode(std::span<const std::byte> payload, const SegmentPtr& owner) const {
         if (layout_) return AnyArray(detail::parse_array_payload(payload), owner, layout_);
         return AnyArray(detail::parse_array_payload(payload), owner);
+    }
+
+    /// Where `payload` keeps its elements, which must be of `T`'s dtype in native
+    /// byte order (see `StackableCodec`).
+    template <Element T>
+    [[nodiscard]] ElementLayout element_layout_as(std::span<const std::byte> payload) const {
+        return detail::ndarray_element_layout(payload, dtype_of<T>, sizeof(T));
     }
 
     [[nodiscard]] Payload encode(const AnyArray& a, EncodeScratch& scratch) const {

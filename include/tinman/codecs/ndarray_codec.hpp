@@ -18,6 +18,7 @@
 #include "array_view.hpp"
 #include "codec.hpp"
 #include "dtype.hpp"
+#include "element_layout.hpp"
 #include "ndarray_payload.hpp"
 
 namespace tinman {
@@ -77,6 +78,15 @@ public:
         if (stored.name != "ndarray") return codec_kind_mismatch(stored, descriptor());
         if (auto dt = stored.param("dtype"); dt && *dt != dtype_of<T>) return dtype_mismatch(*dt);
         return {};
+    }
+
+    /// Where `payload` keeps its elements (see `StackableCodec`).
+    [[nodiscard]] ElementLayout element_layout(std::span<const std::byte> payload) const {
+        auto l = detail::ndarray_element_layout(payload, dtype_of<T>, sizeof(T));
+        if (Rank != dynamic_rank && l.shape.size() != Rank)
+            throw codec_mismatch("stored array has " + std::to_string(l.shape.size()) + " dimensions, requested " +
+                                 std::to_string(Rank));
+        return l;
     }
 
     [[nodiscard]] value_type decode(std::span<const std::byte> payload, const SegmentPtr& owner) const {

@@ -64,12 +64,17 @@ struct IndexEntry {
     return h;
 }
 
-/// True when `h` (at least 64 bytes) is a valid index header for the channel file described.
+/// True when `h` (at least 64 bytes) is a valid index header for the channel file
+/// described. Bytes 24..60 may hold a uniform-layout claim (see `uniform_claim.hpp`);
+/// the checksum covers them.
 [[nodiscard]] inline bool index_header_matches(std::span<const std::byte> h, std::uint32_t data_header_crc,
                                                std::uint64_t records_offset) noexcept {
     if (h.size() < index_header_size) return false;
     const auto expected = encode_index_header(data_header_crc, records_offset);
-    return std::equal(expected.begin(), expected.end(), h.begin());
+    constexpr std::size_t fixed = 24;  // magic, version, entry size, data_header_crc, records_offset
+    return std::equal(expected.begin(), expected.begin() + fixed, h.begin()) &&
+           detail::load_le<std::uint32_t>(h.data() + index_field::header_crc) ==
+               crc32c({h.data(), index_field::header_crc});
 }
 
 /// The entry checksum: CRC32C of the entry's bytes [0, 28) followed by the entry number (u64).

@@ -13,11 +13,14 @@
 #include <cstdint>
 #include <filesystem>
 #include <limits>
+#include <optional>
+#include <span>
 
 #include "../detail/byte_buffer.hpp"
 #include "../detail/posix.hpp"
 #include "../io/mapped_segment.hpp"
 #include "index_format.hpp"
+#include "uniform_claim.hpp"
 
 namespace tinman {
 
@@ -38,6 +41,7 @@ public:
         path_ = path;
         start_ = format::encode_index_header(data_header_crc, records_offset);
         max_ = std::numeric_limits<std::int64_t>::min();
+        uniform_.reset();
         start_replacement();
     }
 
@@ -54,10 +58,13 @@ public:
     /// Continues the index at `path` of a channel whose intact records are
     /// `records`: `for_each(f)` calls `f(entry)` for each of them in file order.
     /// When the index's entries are a prefix of theirs it is kept and completed,
-    /// otherwise it is replaced with a fresh one.
+    /// otherwise it is replaced with a fresh one. `file` is the channel file image
+    /// (from offset 0): the uniform-layout claim is carried on over its records when
+    /// the old index had one (it tells the head size, which only a codec knows).
     template <class ForEach>
     void open_for_append(const std::filesystem::path& path, std::uint32_t data_header_crc,
-                         std::uint64_t records_offset, std::uint64_t records, ForEach&& for_each) {
+                         std::uint64_t records_offset, std::uint64_t records, ForEach&& for_each,
+                         std::span<const std::byte> file = {}) {
         path_ = path;
         start_ = format::encode_index_header(data_header_crc, records_offset);
         max_ = std::numeric_limits<std::int64_t>::min();
@@ -65,19 +72,34 @@ public:
         bool reusable = false;
         std::uint64_t entries = 0;
         SegmentPtr map;
+        std::optional<format::UniformClaim> old_claim;
         if (fd) {
             if (const auto size = detail::regular_file_size(fd.get()).value_or(0); size >= format::index_header_size) {
                 map = MappedSegment::map(fd.get(), size, path);
                 entries = (size - format::index_header_size) / format::index_entry_size;
-                reusable = format::index_header_matches(map->bytes(), data_header_crc, records_offset) &&
-                           entries <= records;
+                const bool matches = format::index_header_matches(map->bytes(), data_header_crc, records_offset);
+                if (matches) old_claim = format::load_uniform_claim(map->bytes().data());
+                reusable = matches && entries <= records;
             }
         }
+        const auto track = [&](const format::IndexEntry& e, std::uint64_t i) {
+            if (i == 0) {
+                uniform_.reset();
+                if (!old_claim) uniform_.stop();  // the head size is unknown: no claim
+            }
+            const auto r = format::check_record(file, e.offset, 0);
+            const std::uint64_t h = old_claim ? old_claim->head_size : 0;
+            if (r.check != format::RecordCheck::intact || r.payload.size() < h) return uniform_.stop();
+            uniform_.add(static_cast<std::uint64_t>(r.payload.data() - file.data()) + h, r.payload.first(h),
+                         r.payload.size());
+        };
+        if (records == 0) uniform_.reset();
         if (reusable) {
             fd_ = std::move(fd);
             entries_ = entries;
             std::uint64_t i = 0;
             for_each([&](const format::IndexEntry& e) {
+                track(e, i);
                 if (i < entries) {
                     const auto stored = format::decode_index_entry(
                         map->bytes().data() + format::index_header_size + i * format::index_entry_size, i);
@@ -89,14 +111,20 @@ public:
                 max_ = e.max_timestamp;
                 ++i;
             });
-            if (reusable && !failed_) return flush();
+            if (reusable && !failed_) {
+                written_claim_ = old_claim.value_or(format::UniformClaim{});
+                flush();
+                return write_claim();
+            }
             fd_.reset();
             pending_.clear();
             failed_ = false;
             max_ = std::numeric_limits<std::int64_t>::min();
         }
         start_replacement();
+        std::uint64_t i = 0;
         for_each([&](const format::IndexEntry& e) {
+            track(e, i++);
             add_entry(e);
             max_ = e.max_timestamp;
             if (pending_.size() >= flush_bytes) flush();
@@ -104,11 +132,14 @@ public:
         (void)commit_replacement();
     }
 
-    /// Adds the entry of the record just appended at file `offset` (its header checksum `record_crc`).
-    void add(std::int64_t timestamp, std::uint64_t offset, std::uint32_t record_crc) {
+    /// Adds the entry of the record just appended at file `offset` (its header checksum
+    /// `record_crc`), whose payload is `head` then a body at file offset `body` (`payload_size` bytes in all).
+    void add(std::int64_t timestamp, std::uint64_t offset, std::uint32_t record_crc, std::span<const std::byte> head,
+             std::uint64_t body, std::uint64_t payload_size) {
         if (!fd_ || failed_) return;
         max_ = std::max(max_, timestamp);
         add_entry({timestamp, max_, offset, record_crc});
+        uniform_.add(body, head, payload_size);
     }
 
     /// Forgets the last `n` pending entries (their records were never written).
@@ -124,6 +155,7 @@ public:
         const std::size_t whole = done / format::index_entry_size * format::index_entry_size;
         entries_ += whole / format::index_entry_size;
         pending_.drop_front(whole);
+        if (whole != 0) write_claim();
         // Bytes of a partly written entry are rewritten at the same place next time.
         if (pending_.size() > max_pending_bytes) {
             failed_ = true;
@@ -147,6 +179,20 @@ private:
     static constexpr std::size_t max_pending_bytes = std::size_t{32} << 20;
     static constexpr std::size_t flush_bytes = std::size_t{1} << 20;
 
+    /// Rewrites the header when the uniform claim over the written entries grew. One
+    /// 64-byte write, after the entries it covers; if it is lost or torn, readers
+    /// find an older claim or none (the header checksum fails, and they scan).
+    void write_claim() noexcept {
+        if (!fd_ || failed_) return;
+        const auto c = uniform_.claim(entries_);
+        if (c == written_claim_) return;
+        auto h = start_;
+        format::store_uniform_claim(h.data(), c);
+        detail::store_le<std::uint32_t>(&h[format::index_field::header_crc],
+                                        crc32c({h.data(), format::index_field::header_crc}));
+        if (detail::write_all_at(fd_.get(), 0, h).error == 0) written_claim_ = c;
+    }
+
     [[nodiscard]] std::uint64_t end_offset() const noexcept {
         return format::index_header_size + entries_ * format::index_entry_size;
     }
@@ -161,6 +207,7 @@ private:
     /// without an index: it only speeds readers up, and must never stop the data.
     void start_replacement() noexcept {
         entries_ = 0;
+        written_claim_ = {};
         pending_.clear();
         failed_ = false;
         try {
@@ -198,6 +245,8 @@ private:
     std::uint64_t entries_ = 0;
     std::int64_t max_ = std::numeric_limits<std::int64_t>::min();
     bool failed_ = false;
+    format::UniformTracker uniform_;
+    format::UniformClaim written_claim_;  // the claim the file's header holds
 };
 
 }  // namespace tinman

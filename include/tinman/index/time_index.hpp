@@ -22,6 +22,7 @@
 #include "../io/mapped_segment.hpp"
 #include "index_format.hpp"
 #include "scanned_entries.hpp"
+#include "uniform_claim.hpp"
 
 namespace tinman {
 
@@ -85,15 +86,18 @@ public:
     /// Record `i < size()`, checked against the channel file (header, timestamp,
     /// checksum; small payloads verified). Throws `format_error` if the file
     /// changed under the index in a way a scan does not explain.
-    [[nodiscard]] RecordView record(std::uint64_t i) {
+    [[nodiscard]] RecordView record(std::uint64_t i) { return record(i, verify_max_); }
+
+    /// `record(i)`, verifying the payload checksum when the payload has at most `verify_max` bytes.
+    [[nodiscard]] RecordView record(std::uint64_t i, std::size_t verify_max) {
         const bool from_file = i < file_entries_;
         const auto e = entry(i);
-        if (auto r = detail::record_at(data_->bytes(), records_offset_, e, i, verify_max_)) return *r;
+        if (auto r = detail::record_at(data_->bytes(), records_offset_, e, i, verify_max)) return *r;
         if (from_file && file_entries_ != 0) {
             rebuild();
             if (i >= size())
                 throw format_error({.path = data_->path(), .record = i}, "damaged or past damage: " + status_.reason);
-            return record(i);
+            return record(i, verify_max);
         }
         throw format_error({.path = data_->path(), .record = i, .offset = e.offset}, "changed after it was indexed");
     }
@@ -180,6 +184,15 @@ public:
     [[nodiscard]] const ScanStatus& status() const noexcept { return status_; }
     /// The channel file's mapping.
     [[nodiscard]] const SegmentPtr& segment() const noexcept { return data_; }
+    /// The index file's mapping while entries are served from it (else null):
+    /// entry `i < indexed_records()` is at byte `64 + 32 i`.
+    [[nodiscard]] const SegmentPtr& index_segment() const noexcept { return index_; }
+    /// The uniform-layout claim of the index file's header, if the index file is in
+    /// use and has one. Unverified beyond the header checksum: see `stacked()`.
+    [[nodiscard]] std::optional<format::UniformClaim> uniform_claim() const noexcept {
+        if (!index_ || file_entries_ == 0) return std::nullopt;
+        return format::load_uniform_claim(index_->bytes().data());
+    }
 
 private:
     [[nodiscard]] const std::byte* file_entry_bytes(std::uint64_t i) const noexcept {
