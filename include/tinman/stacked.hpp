@@ -14,12 +14,14 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <type_traits>
 
 #include "channel/indexed_channel.hpp"
 #include "channel/opened_channel.hpp"
 #include "codecs/array_view.hpp"
 #include "codecs/element_layout.hpp"
+#include "codecs/struct_layout.hpp"
 #include "error.hpp"
 #include "index/time_index.hpp"
 #include "xtensor.hpp"
@@ -74,9 +76,10 @@ struct UniformLayout {
 };
 
 /// Finds and checks the layout of the `index.size()` records of channel `opened`
-/// as arrays of `T` (see `StackCheck`); throws `not_uniform` naming the first record
-/// that breaks it and why, or `format_error` for damage.
-template <class T, class C>
+/// as arrays of `T` (see `StackCheck`) whose stride is a multiple of `Unit` bytes
+/// (the size of what will be viewed: `T`, or one field of it); throws `not_uniform`
+/// naming the first record that breaks it and why, or `format_error` for damage.
+template <class T, class C, std::size_t Unit = sizeof(T)>
 [[nodiscard]] UniformLayout find_uniform_layout(const C& codec, TimeIndex& index, const OpenedChannel& opened,
                                                 StackCheck check) {
     static constexpr const char* copy_hint = "; tinman::stack(channel) copies records of one shape into an array";
@@ -132,10 +135,15 @@ template <class T, class C>
         }
         const auto body = static_cast<std::uint64_t>(r.payload.data() - file.data()) + h;
         if (i == 1) {
-            if (body <= u.first_body || (body - u.first_body) % sizeof(T) != 0)
+            if (body <= u.first_body || (body - u.first_body) % Unit != 0)
                 throw not_uniform(where(i, r.offset),
                                   "its elements are " + std::to_string(body - u.first_body) +
-                                      " bytes after record 0's, not a multiple of the element size" + copy_hint);
+                                      " bytes after record 0's, not a multiple of the element size (" +
+                                      std::to_string(Unit) + ")" +
+                                      (Unit > 16 ? "; tinman::stacked_field(channel, name) views one field of a "
+                                                   "struct in place"
+                                                 : "") +
+                                      copy_hint);
             u.stride = body - u.first_body;
         } else if (body != u.first_body + i * u.stride) {
             throw not_uniform(where(i, r.offset),
@@ -158,7 +166,7 @@ template <class T, class C>
     const bool trust_claim = check == StackCheck::claim && !std::is_same_v<T, bool>;
     if (const auto c = trust_claim ? index.uniform_claim() : std::nullopt;
         c && c->records >= 2 && c->payload_size == payload_size && c->head_size == h && c->head_crc == crc32c(head0) &&
-        c->first_body == u.first_body && c->stride % sizeof(T) == 0) {
+        c->first_body == u.first_body && c->stride % Unit == 0) {
         const std::uint64_t m = std::min(c->records, u.records);
         if (m >= 2) {
             u.stride = c->stride;
@@ -255,6 +263,64 @@ template <class T = detail::codec_element, class C>
     auto& s = detail::IndexedChannelAccess::state(channel);
     return detail::make_stacked_view<E>(detail::find_uniform_layout<E>(s.codec, s.index, s.opened, check),
                                         s.opened.segment);
+}
+
+/// Field `name` of every record of a struct channel (`StructCodec<S>`,
+/// `StructArrayCodec<S>`) as one read-only array of `F`, in place: shape (N, record
+/// shape..., field shape...), strided over the mapped file. This is how the fields of
+/// a struct channel are viewed whole: a struct of 56 bytes at a stride of 104 cannot
+/// be a strided array of structs, but each of its fields can. `F` must be the field's
+/// element type (`double` for `double q[4]`). Checks as `stacked()` does; throws
+/// `usage_error` for an unknown field, `codec_mismatch` for another type.
+///
+///     auto imu = reader.indexed_channel<tinman::StructCodec<Imu>>("imu");
+///     auto ax = tinman::stacked_field<double>(imu, "ax");  // shape (N,)
+template <class F, class C>
+    requires std::is_arithmetic_v<F> && requires { C::layout(); typename C::element_type; }
+[[nodiscard]] StackedView<F> stacked_field(const IndexedChannel<C>& channel, std::string_view name,
+                                           StackCheck check = StackCheck::claim) {
+    using S = typename C::element_type;
+    auto& s = detail::IndexedChannelAccess::state(channel);
+    const StructField* field = C::layout().find(name);
+    if (field == nullptr)
+        throw usage_error(s.opened.where(), "struct " + C::layout().to_string() + " has no field '" +
+                                                std::string(name) + "'");
+    if (field->dtype != dtype_of<F>)
+        throw codec_mismatch(s.opened.where(), "field '" + std::string(name) + "' holds " + field->dtype + ", not " +
+                                                   std::string(dtype_of<F>));
+    const detail::UniformLayout u = detail::find_uniform_layout<S, C, sizeof(F)>(s.codec, s.index, s.opened, check);
+    if (sizeof(S) % sizeof(F) != 0 && !u.element.shape.empty())
+        throw not_uniform(s.opened.where(), "the structs of a record are " + std::to_string(sizeof(S)) +
+                                                " bytes apart, not a multiple of field '" + std::string(name) +
+                                                "''s element size; tinman::stack(channel) copies the records");
+    // Strides in elements of F: records, then the structs of a record, then the field's own axes.
+    const auto& record_shape = u.element.shape;
+    shape_type shape{static_cast<std::size_t>(u.records)};
+    shape.insert(shape.end(), record_shape.begin(), record_shape.end());
+    shape.insert(shape.end(), field->shape.begin(), field->shape.end());
+    xt::svector<std::ptrdiff_t, 4> strides(shape.size());
+    std::ptrdiff_t step = 1;
+    for (std::size_t d = field->shape.size(); d-- > 0;) {
+        strides[1 + record_shape.size() + d] = field->shape[d] == 1 ? 0 : step;
+        step *= static_cast<std::ptrdiff_t>(field->shape[d]);
+    }
+    step = static_cast<std::ptrdiff_t>(sizeof(S) / sizeof(F));
+    for (std::size_t d = record_shape.size(); d-- > 0;) {
+        strides[1 + d] = record_shape[d] == 1 ? 0 : step;
+        step *= static_cast<std::ptrdiff_t>(record_shape[d]);
+    }
+    strides[0] = u.records < 2 ? 0 : static_cast<std::ptrdiff_t>(u.stride / sizeof(F));
+    const std::byte* first = u.records > 0 ? s.opened.segment->bytes().data() + u.first_body + field->offset : nullptr;
+    if (reinterpret_cast<std::uintptr_t>(first) % alignof(F) != 0)
+        throw not_uniform(s.opened.where(), "field '" + std::string(name) + "' is not aligned to " +
+                                                std::to_string(alignof(F)) + " bytes in the file");
+    // Sized by the shape, as xtensor sizes an adaptor's storage (see make_stacked_view):
+    // the strides reach every element inside the mapping.
+    std::size_t size = 1;
+    for (auto n : shape) size *= n;
+    return StackedView<F>(xt::xbuffer_adaptor<const F*, xt::smart_ownership, SegmentPtr>(
+                              reinterpret_cast<const F*>(first), size, s.opened.segment),
+                          shape, strides);
 }
 
 /// The records of `channel` copied into one array of shape (N, record shape...),

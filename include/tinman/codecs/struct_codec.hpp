@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "element_layout.hpp"
 #include "codec.hpp"
 #include "ndarray_codec.hpp"
 #include "ndarray_payload.hpp"
@@ -163,6 +164,11 @@ public:
         return detail::struct_mismatch(stored, descriptor(), layout());
     }
 
+    /// Where a payload keeps its struct(s): for whole-channel views (`tinman/stacked.hpp`).
+    [[nodiscard]] ElementLayout element_layout(std::span<const std::byte> payload) const {
+        return detail::ndarray_element_layout(payload, dtype(), sizeof(T));
+    }
+
     [[nodiscard]] value_type decode(std::span<const std::byte> payload, const SegmentPtr& owner) const {
         const auto a = detail::parse_array_head(payload);
         const T* data = detail::StructEncoder<T>::check(a).first;
@@ -211,6 +217,11 @@ public:
 
     [[nodiscard]] std::string mismatch(const CodecDescriptor& stored) const {
         return detail::struct_mismatch(stored, descriptor(), layout());
+    }
+
+    /// Where a payload keeps its struct(s): for whole-channel views (`tinman/stacked.hpp`).
+    [[nodiscard]] ElementLayout element_layout(std::span<const std::byte> payload) const {
+        return detail::ndarray_element_layout(payload, dtype(), sizeof(T));
     }
 
     [[nodiscard]] value_type decode(std::span<const std::byte> payload, const SegmentPtr& owner) const {
