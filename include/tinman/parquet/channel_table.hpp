@@ -21,9 +21,9 @@
 #include "../codecs/any_array.hpp"
 #include "../codecs/dtype.hpp"
 #include "../codecs/float16.hpp"
+#include "../codecs/struct_layout.hpp"
 #include "../error.hpp"
 #include "parquet_writer.hpp"
-#include "struct_fields.hpp"
 
 namespace tinman::parquet {
 
@@ -65,10 +65,10 @@ public:
             t.shape_ = survey.shape;
             t.record_bytes_ = elements * dt->itemsize;
             if (!struct_json.empty()) {
-                const StructFields s = parse_struct_fields(struct_json);
-                if (dt->kind != 'V' || dt->itemsize != s.itemsize)
-                    throw format_error("the records' dtype " + survey.dtype + " is not the struct's |V" +
-                                       std::to_string(s.itemsize));
+                const StructLayout s = StructLayout::parse_json(struct_json);
+                if (dt->kind != 'V' || dt->itemsize != s.itemsize())
+                    throw format_error("the records' dtype " + survey.dtype + " is not the struct's " +
+                                       s.void_dtype());
                 t.add_elements(channel, survey.shape, dt->itemsize, &s, *dt);
             } else {
                 t.add_elements(channel, survey.shape, dt->itemsize, nullptr, *dt);
@@ -152,7 +152,7 @@ private:
 
     /// Columns for every element of `shape` (named after the channel when 0-d, else
     /// v_<i>_<j>...), each element's struct fields when `s` is set.
-    void add_elements(std::string_view channel, const shape_type& shape, std::size_t itemsize, const StructFields* s,
+    void add_elements(std::string_view channel, const shape_type& shape, std::size_t itemsize, const StructLayout* s,
                       const DType& dt) {
         columns_ = {timestamp_column()};
         kind_ = Kind::elements;
@@ -165,13 +165,12 @@ private:
                 add_leaf(name, dt, e * itemsize);
                 continue;
             }
-            for (const StructField& f : s->fields) {
-                std::size_t n = 1;
-                for (const std::size_t d : f.shape) n *= d;
+            for (const StructField& f : s->fields()) {
                 const std::string field = name.empty() ? f.name : name + "_" + f.name;
-                for (std::size_t k = 0; k < n; ++k)
-                    add_leaf(f.shape.empty() ? field : field + index_text(f.shape, k), f.dtype,
-                             e * itemsize + f.offset + k * f.dtype.itemsize);
+                const std::vector<std::size_t> dims_of_field(f.shape.begin(), f.shape.end());
+                for (std::size_t k = 0; k < f.count(); ++k)
+                    add_leaf(f.shape.empty() ? field : field + index_text(dims_of_field, k), f.info,
+                             e * itemsize + f.offset + k * f.info.itemsize);
             }
         }
     }
