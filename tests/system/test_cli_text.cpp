@@ -14,54 +14,17 @@
 
 #include <tinman.hpp>
 
+#include "cli_runner.hpp"
 #include "test_support.hpp"
-
-#ifndef TINMAN_CLI_PATH
-#error "TINMAN_CLI_PATH (the built tinman executable) must be defined by the build"
-#endif
 
 using namespace tinman;
 
 namespace {
 
-struct Run {
-    int status = -1;
-    std::string out;
-    std::string err;
-};
-
-std::string quote(const std::string& s) {
-    std::string q = "'";
-    for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-    return q + "'";
-}
-
-std::string slurp(const std::filesystem::path& p) {
-    std::ifstream in(p, std::ios::binary);
-    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-/// Runs `tinman args...` with stdout to a pipe and stderr to a file.
-Run tinman_cli(const std::vector<std::string>& args) {
-    static int counter = 0;
-    const auto err_file = std::filesystem::temp_directory_path() /
-                          ("tinman-cli-text-err-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
-    std::string cmd = quote(TINMAN_CLI_PATH);
-    for (const auto& a : args) cmd += ' ' + quote(a);
-    cmd += " 2>" + quote(err_file.string());
-    Run r;
-    FILE* p = ::popen(cmd.c_str(), "r");
-    REQUIRE(p != nullptr);
-    char buf[4096];
-    for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, p)) > 0;) r.out.append(buf, n);
-    const int raw = ::pclose(p);
-    r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : 128 + WTERMSIG(raw);
-    r.err = slurp(err_file);
-    std::filesystem::remove(err_file);
-    return r;
-}
-
-bool has(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+using test::has;
+using test::Run;
+using test::slurp;
+using test::tinman_cli;
 
 constexpr std::int64_t t0 = 1'764'108'000'000'000'000;  // 2025-11-25T22:00:00Z
 
