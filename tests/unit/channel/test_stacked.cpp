@@ -145,7 +145,7 @@ TEST_CASE("stacked: an empty channel has shape (0,)") {
     CHECK(tinman::timestamps(ch).size() == 0);
 }
 
-TEST_CASE("stacked: a channel whose shape changes names the first record that differs; stack() too") {
+TEST_CASE("stacked: a channel whose shape changes names the first record that differs - stack() too") {
     TempDir dir;
     {
         ObLogWriter log{dir.path()};
@@ -197,7 +197,7 @@ TEST_CASE("stacked: appending keeps the claim, over records of the earlier and t
     CHECK_THROWS_AS((void)tinman::stacked(ch), not_uniform);
 }
 
-TEST_CASE("stacked: without an index file every record is checked once; timestamps are then copied") {
+TEST_CASE("stacked: without an index file every record is checked once - timestamps are then copied") {
     TempDir dir;
     write_rows(dir.path(), "c", 40, 9);
     std::filesystem::remove(dir / "c.tinman-index");
@@ -246,7 +246,7 @@ TEST_CASE("stacked: irregular padding (a v1 file laid out by another writer) is 
     check_rows(tinman::stacked(reader.indexed_channel<NdArrayCodec<double>>("ok")), 10, 9);
 }
 
-TEST_CASE("stacked: a torn tail leaves the intact records; mid-file damage is found by the checks that look") {
+TEST_CASE("stacked: a torn tail leaves the intact records - mid-file damage is found by the checks that look") {
     TempDir dir;
     write_rows(dir.path(), "c", 20, 8);
     const auto path = dir / "c.tinman";
