@@ -92,10 +92,10 @@ class Channel(RecordsView):
             im = F.map_file(fd, size)
         finally:
             os.close(fd)
-        head = bytearray(F.INDEX_MAGIC + struct.pack("<HHIQ", 1, 32, self._header_crc, self._records_offset)
-                         + bytes(36))
-        head += struct.pack("<I", crc32c(head))
-        if im[:64] != bytes(head):
+        # The first 24 bytes must be the expected ones and the header checksum must hold;
+        # bytes 24..60 hold the writer's uniform-layout claim (docs/format.md), or zeros.
+        fixed = F.INDEX_MAGIC + struct.pack("<HHIQ", 1, 32, self._header_crc, self._records_offset)
+        if im[:24] != fixed or struct.unpack_from("<I", im, 60)[0] != crc32c(bytes(im[:60])):
             return
         self._index_m = im
         count = (size - 64) // 32
