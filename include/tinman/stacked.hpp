@@ -75,13 +75,13 @@ struct UniformLayout {
     std::size_t count = 0;  ///< elements per record
 };
 
-/// Finds and checks the layout of the `index.size()` records of channel `opened`
+/// Finds and checks the layout of the first `records` records of channel `opened`
 /// as arrays of `T` (see `StackCheck`) whose stride is a multiple of `Unit` bytes
 /// (the size of what will be viewed: `T`, or one field of it); throws `not_uniform`
 /// naming the first record that breaks it and why, or `format_error` for damage.
 template <class T, class C, std::size_t Unit = sizeof(T)>
-[[nodiscard]] UniformLayout find_uniform_layout(const C& codec, TimeIndex& index, const OpenedChannel& opened,
-                                                StackCheck check) {
+[[nodiscard]] UniformLayout find_uniform_layout(const C& codec, TimeIndex& index, std::uint64_t records,
+                                                const OpenedChannel& opened, StackCheck check) {
     static constexpr const char* copy_hint = "; tinman::stack(channel) copies records of one shape into an array";
     const auto file = index.segment()->bytes();
     const auto where = [&](std::uint64_t i, std::optional<std::uint64_t> offset = std::nullopt) {
@@ -91,7 +91,7 @@ template <class T, class C, std::size_t Unit = sizeof(T)>
         throw format_error(where(s.records, s.intact_end),
                            "damaged (" + s.reason + "), so the channel cannot be viewed whole" + copy_hint);
     UniformLayout u;
-    u.records = index.size();
+    u.records = records;
     if (u.records == 0) return u;
     const std::size_t verify = check == StackCheck::payloads ? SIZE_MAX : 0;
     const auto record = [&](std::uint64_t i) {
@@ -201,16 +201,15 @@ template <class T>
                           strides);
 }
 
-/// The timestamps of the `index.size()` records, viewed in the index file (entry
-/// `i`'s first 8 bytes, every 32 bytes); throws `usage_error` when some records
-/// are not in the index file.
-[[nodiscard]] inline TimestampsView timestamps_view(TimeIndex& index, const OpenedChannel& opened) {
+/// The timestamps of the first `n` records, viewed in the index file (entry `i`'s
+/// first 8 bytes, every 32 bytes); throws `usage_error` when some are not in the
+/// index file.
+[[nodiscard]] inline TimestampsView timestamps_view(TimeIndex& index, std::uint64_t n, const OpenedChannel& opened) {
     static_assert(format::index_entry_size % sizeof(std::int64_t) == 0);
-    const std::uint64_t n = index.size();
     const std::array<std::size_t, 1> shape{static_cast<std::size_t>(n)};
     constexpr std::ptrdiff_t stride = format::index_entry_size / sizeof(std::int64_t);
     if (n == 0) return TimestampsView(ViewBuffer<std::int64_t>(nullptr, 0, SegmentPtr()), shape, std::array{stride});
-    if (std::endian::native != std::endian::little || index.indexed_records() != n || !index.index_segment())
+    if (std::endian::native != std::endian::little || index.indexed_records() < n || !index.index_segment())
         throw usage_error({.channel = opened.name, .path = opened.segment->path(), .record = index.indexed_records()},
                           "timestamps from this record on are not in the channel's time index file (it is missing, "
                           "stale or behind the records), so they are not at a fixed stride; "
@@ -261,7 +260,7 @@ template <class T = detail::codec_element, class C>
                                                                    StackCheck check = StackCheck::claim) {
     using E = detail::stacked_element_t<T, C>;
     auto& s = detail::IndexedChannelAccess::state(channel);
-    return detail::make_stacked_view<E>(detail::find_uniform_layout<E>(s.codec, s.index, s.opened, check),
+    return detail::make_stacked_view<E>(detail::find_uniform_layout<E>(s.codec, s.index, s.size, s.opened, check),
                                         s.opened.segment);
 }
 
@@ -288,7 +287,7 @@ template <class F, class C>
     if (field->dtype != dtype_of<F>)
         throw codec_mismatch(s.opened.where(), "field '" + std::string(name) + "' holds " + field->dtype + ", not " +
                                                    std::string(dtype_of<F>));
-    const detail::UniformLayout u = detail::find_uniform_layout<S, C, sizeof(F)>(s.codec, s.index, s.opened, check);
+    const detail::UniformLayout u = detail::find_uniform_layout<S, C, sizeof(F)>(s.codec, s.index, s.size, s.opened, check);
     if (sizeof(S) % sizeof(F) != 0 && !u.element.shape.empty())
         throw not_uniform(s.opened.where(), "the structs of a record are " + std::to_string(sizeof(S)) +
                                                 " bytes apart, not a multiple of field '" + std::string(name) +
@@ -373,8 +372,8 @@ template <class C>
 [[nodiscard]] TimestampsView timestamps(const IndexedChannel<C>& channel, StackCheck check = StackCheck::claim) {
     auto& s = detail::IndexedChannelAccess::state(channel);
     if (check != StackCheck::claim)
-        for (std::uint64_t i = 0; i < s.index.size(); ++i) (void)s.index.entry(i);
-    return detail::timestamps_view(s.index, s.opened);
+        for (std::uint64_t i = 0; i < s.size; ++i) (void)s.checked(i, [&] { return s.index.entry(i); });
+    return detail::timestamps_view(s.index, s.size, s.opened);
 }
 
 /// The N timestamps of `channel`, copied.

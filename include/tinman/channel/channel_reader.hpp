@@ -90,10 +90,10 @@ private:
     struct State {
         State(OpenedChannel o, C c, ReadOptions opt)
             : opened(std::move(o)), codec(std::move(c)), options(opt),
-              scanner(opened.segment->bytes(), opened.header.records_offset, opt.verify_max_bytes) {}
+              scanner(opened.segment->bytes(), opened.header.records_offset, opt.payload_verify_max()) {}
         State(OpenedChannel o, C c, ReadOptions opt, const TimeWindow& w)
             : opened(std::move(o)), codec(std::move(c)), options(opt),
-              scanner(opened.segment->bytes(), w.start_offset, opt.verify_max_bytes, 0, w.start_index),
+              scanner(opened.segment->bytes(), w.start_offset, opt.payload_verify_max(), 0, w.start_index),
               ranged(true), window(w), running_max(w.max_before) {}
 
         bool refresh() {
@@ -119,7 +119,7 @@ private:
             }
             // Rescan from the last intact record, also when nothing grew: a record being
             // written may have completed in place.
-            scanner = RecordScanner(opened.segment->bytes(), from, options.verify_max_bytes, opened.segment->offset(),
+            scanner = RecordScanner(opened.segment->bytes(), from, options.payload_verify_max(), opened.segment->offset(),
                                     scanner.status().records);
             advance();
             return current.has_value();
@@ -146,7 +146,7 @@ private:
         void read_ahead(const RecordView& r) {
             const std::size_t end = static_cast<std::size_t>(scanner.status().intact_end - opened.segment->offset());
             if (end + read_ahead_window / 2 <= populated_to) return;
-            if (r.payload.size() > options.verify_max_bytes && options.access != ReadAhead::sequential) return;
+            if (r.payload.size() > options.payload_verify_max() && options.access != ReadAhead::sequential) return;
             if (populated_to == 0) {  // the first window faults in as usual: one record costs no system call
                 populate_from = static_cast<std::size_t>(r.offset - opened.segment->offset());
                 populated_to = end + read_ahead_window;

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "../codecs/codec.hpp"
+#include "../framing/record_scanner.hpp"
 #include "../index/time_index.hpp"
 #include "../io/read_ahead.hpp"
 #include "opened_channel.hpp"
@@ -33,7 +34,9 @@ struct IndexedChannelAccess;
 /// when read: if one turns out damaged (the index vouched for records that have since
 /// been damaged on disk), reading it or any record after it throws `format_error`
 /// ("damaged or past damage"), so a loop never sees records past damage, nor a
-/// changing size; `tinman verify` finds such damage without reading values. Copies share one state: use a view (and its
+/// changing size; `tinman verify` finds such damage without reading values. With
+/// `ReadOptions::verify_all` the view verifies the channel whole when made, and its
+/// records are then exactly the intact prefix. Copies share one state: use a view (and its
 /// copies and iterators) from one thread at a time; iterators stay valid while
 /// a copy of the view lives.
 ///
@@ -137,7 +140,23 @@ private:
         State(OpenedChannel o, C c, ReadOptions opt)
             : opened(std::move(o)), codec(std::move(c)),
               index(opened.segment, opened.header, index_path_for(opened.segment->path()), opt.verify_max_bytes),
-              size(index.size()), advise_on_jump(opt.access == ReadAhead::normal) {}
+              size(opt.verify_all ? intact_prefix(opt) : index.size()), advise_on_jump(opt.access == ReadAhead::normal) {}
+
+        /// The records of the index before the first damage, every checksum verified
+        /// (`ReadOptions::verify_all`); with `strict`, damage raises instead.
+        [[nodiscard]] std::uint64_t intact_prefix(const ReadOptions& opt) {
+            const auto& seg = opened.segment;
+            seg->populate(0, seg->size());  // read whole: one system call instead of a fault per page
+            RecordScanner scanner(seg->bytes(), opened.header.records_offset, SIZE_MAX);
+            while (scanner.next()) {
+            }
+            const ScanStatus& status = scanner.status();
+            if (opt.strict && !status.clean())
+                throw format_error({.channel = opened.name, .path = seg->path(), .record = status.records,
+                                    .offset = status.intact_end},
+                                   status.reason);
+            return std::min(index.size(), status.records);
+        }
 
         value_type decode(std::uint64_t i) {
             // The first jump (not the next record) says the access is random: from then on the

@@ -140,6 +140,8 @@ public:
     /// With timestamps that never go backwards that is every record in `[from, to)`.
     /// After a backward clock step, a record is yielded when `from <= timestamp`
     /// and no record before it reached `to` (its running maximum is < `to`).
+    /// With `ReadOptions::verify_all` the records before the range are verified too
+    /// (scanned, not sought: O(n)), so no record past damage is ever yielded.
     ///
     ///     reader.read_channel<tinman::NdArrayCodec<float>>("pose", tinman::TimeRange{from, to})
     template <Codec C>
@@ -149,7 +151,9 @@ public:
         TimeWindow window;
         window.from = range.from;
         window.to = range.to;
-        {
+        if (options.verify_all) {  // scan from the first record: damage before the range ends the read
+            window.start_offset = opened.header.records_offset;
+        } else {
             TimeIndex index(opened.segment, opened.header, index_path_for(opened.segment->path()),
                             options.verify_max_bytes);
             const auto first = index.seek(range.from);

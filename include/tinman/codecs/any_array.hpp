@@ -128,6 +128,8 @@ public:
     }
 
 private:
+    friend class AnyArrayCodec;  // its decoder rebases a prototype onto each record's bytes
+
     [[nodiscard]] detail::ArrayPayload payload() const { return {dtype(), shape_, size(), data_}; }
 
     template <Element T>

@@ -13,6 +13,7 @@
 #include "element_layout.hpp"
 #include "ndarray_codec.hpp"
 #include "ndarray_payload.hpp"
+#include "remembered_head.hpp"
 
 namespace tinman {
 
@@ -60,6 +61,24 @@ public:
         return AnyArray(detail::parse_array_payload(payload), owner);
     }
 
+    /// Decodes a pass over a channel: while records keep the head (dtype and shape)
+    /// of the one before, the head is compared byte for byte instead of parsed, and
+    /// the array is copied from a prototype of that dtype and shape.
+    class Decoder {
+    public:
+        [[nodiscard]] value_type decode(const AnyArrayCodec& codec, std::span<const std::byte> payload,
+                                        const SegmentPtr& owner) {
+            if (head_.matches(payload)) return rebased(prototype_, payload.subspan(head_.size()), owner);
+            value_type a = codec.decode(payload, owner);
+            if (head_.remember(payload, payload.size() - a.bytes().size())) prototype_ = rebased(a, {}, nullptr);
+            return a;
+        }
+
+    private:
+        AnyArray prototype_;  // holds no mapping
+        detail::RememberedHead head_;
+    };
+
     /// Where `payload` keeps its elements, which must be of `T`'s dtype in native
     /// byte order (see `StackableCodec`).
     template <Element T>
@@ -84,6 +103,14 @@ public:
     }
 
 private:
+    /// `a` over `data`, kept alive by `owner` (for the decoder: `data` has `a`'s dtype and shape).
+    [[nodiscard]] static AnyArray rebased(const AnyArray& a, std::span<const std::byte> data, const SegmentPtr& owner) {
+        AnyArray out = a;
+        out.data_ = data;
+        out.owner_ = owner;
+        return out;
+    }
+
     std::shared_ptr<const StructLayout> layout_;
 };
 

@@ -20,6 +20,7 @@
 #include "dtype.hpp"
 #include "element_layout.hpp"
 #include "ndarray_payload.hpp"
+#include "remembered_head.hpp"
 
 namespace tinman {
 
@@ -103,10 +104,10 @@ public:
     public:
         [[nodiscard]] value_type decode(const NdArrayCodec& codec, std::span<const std::byte> payload,
                                         const SegmentPtr& owner) {
-            if (head_size_ != 0 && payload.size() == head_size_ + data_bytes_ && same_head(payload.data())) {
-                const std::byte* data = payload.data() + head_size_;
+            if (head_.matches(payload)) {
+                const std::byte* data = payload.data() + head_.size();
                 if (reinterpret_cast<std::uintptr_t>(data) % alignof(T) == 0 &&
-                    (!std::is_same_v<T, bool> || detail::bool_bytes_valid(payload.subspan(head_size_))))
+                    (!std::is_same_v<T, bool> || detail::bool_bytes_valid(payload.subspan(head_.size()))))
                     return view(data, owner);
             }
             // Anything else (another shape, or an error to report) takes the full path.
@@ -124,32 +125,16 @@ public:
         [[nodiscard]] value_type decode_and_remember(const NdArrayCodec& codec, std::span<const std::byte> payload,
                                                      const SegmentPtr& owner) {
             value_type v = codec.decode(payload, owner);
-            const std::size_t head_size = payload.size() - v.size() * sizeof(T);
-            head_size_ = 0;
-            if (head_size <= head_.size()) {
-                std::memcpy(head_.data(), payload.data(), head_size);
+            if (head_.remember(payload, payload.size() - v.size() * sizeof(T))) {
                 prototype_.emplace(v);
                 prototype_->storage().reset_data(v.data(), v.size(), SegmentPtr());  // holds no mapping
                 count_ = v.size();
-                data_bytes_ = count_ * sizeof(T);
-                head_size_ = head_size;
             }
             return v;
         }
 
-        /// True when the `head_size_` bytes at `p` are the remembered head (8 bytes at a time: heads are short).
-        [[nodiscard]] bool same_head(const std::byte* p) const noexcept {
-            std::uint64_t diff = 0;
-            std::size_t i = 0;
-            for (; i + 8 <= head_size_; i += 8) diff |= detail::load_le<std::uint64_t>(p + i) ^ detail::load_le<std::uint64_t>(head_.data() + i);
-            for (; i < head_size_; ++i) diff |= std::to_integer<std::uint64_t>(p[i] ^ head_[i]);
-            return diff == 0;
-        }
-
-        std::array<std::byte, 128> head_{};  // the last head seen: heads of up to 14 dimensions are remembered
-        std::size_t head_size_ = 0;           // 0: nothing remembered
+        detail::RememberedHead head_;
         std::size_t count_ = 0;
-        std::size_t data_bytes_ = 0;
         std::optional<value_type> prototype_;
     };
 

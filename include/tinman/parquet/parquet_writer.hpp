@@ -7,6 +7,9 @@
 /// does not grow with the number of rows. The subset and its mapping to the
 /// specification are in docs/parquet.md.
 
+#include <sys/mman.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <bit>
 #include <cstddef>
@@ -27,17 +30,25 @@
 #include "../error.hpp"
 #include "thrift_compact.hpp"
 
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23
+#endif
+
 namespace tinman::parquet {
 
 namespace detail {
 /// A column chunk's bytes. Grown with realloc, which for large blocks moves the pages
 /// (mremap) rather than copying them: a chunk grows to a row group's size without the
-/// copies and fresh page faults of allocate-copy-free doubling.
+/// copies and fresh page faults of allocate-copy-free doubling. The pages about to be
+/// filled are populated a window at a time (`MADV_POPULATE_WRITE`, Linux 5.14+), one
+/// system call per MiB instead of a page fault per 4 KiB.
 class ChunkBuffer {
 public:
     ChunkBuffer() = default;
     ChunkBuffer(ChunkBuffer&& o) noexcept
-        : data_(std::exchange(o.data_, nullptr)), size_(std::exchange(o.size_, 0)), capacity_(std::exchange(o.capacity_, 0)) {}
+        : data_(std::exchange(o.data_, nullptr)), size_(std::exchange(o.size_, 0)),
+          capacity_(std::exchange(o.capacity_, 0)), populated_(std::exchange(o.populated_, 0)),
+          populate_works(o.populate_works) {}
     ChunkBuffer& operator=(ChunkBuffer&&) = delete;
     ChunkBuffer(const ChunkBuffer&) = delete;
     ChunkBuffer& operator=(const ChunkBuffer&) = delete;
@@ -53,6 +64,7 @@ public:
         if (n > capacity_ - size_) reserve(std::max({capacity_ * 2, size_ + n, std::size_t{4096}}));
         std::byte* at = data_ + size_;
         size_ += n;
+        if (size_ > populated_) populate();
         return at;
     }
     void append(std::span<const std::byte> b) {
@@ -63,13 +75,29 @@ private:
     void reserve(std::size_t capacity) {
         void* p = std::realloc(data_, capacity);
         if (p == nullptr) throw std::bad_alloc();
+        if (p != data_) populated_ = 0;  // moved: the new pages' state is unknown
         data_ = static_cast<std::byte*>(p);
         capacity_ = capacity;
+    }
+
+    /// Populates the pages from the one holding byte `size_ - 1` up to a window past it (a
+    /// failure, as on kernels without the advice, only leaves them to be faulted in).
+    void populate() noexcept {
+        static constexpr std::size_t window = std::size_t{1} << 20;
+        static const std::size_t page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+        const auto base = reinterpret_cast<std::uintptr_t>(data_);
+        const std::uintptr_t from = (base + std::max(populated_, size_ - 1)) / page * page;
+        const std::uintptr_t to = (base + std::min(capacity_, size_ + window)) / page * page;
+        if (to > from && populate_works)
+            populate_works = ::madvise(reinterpret_cast<void*>(from), to - from, MADV_POPULATE_WRITE) == 0;
+        populated_ = std::min(capacity_, size_ + window);
     }
 
     std::byte* data_ = nullptr;
     std::size_t size_ = 0;
     std::size_t capacity_ = 0;
+    std::size_t populated_ = 0;  ///< bytes [0, populated_) were populated or written
+    bool populate_works = true;
 };
 }  // namespace detail
 

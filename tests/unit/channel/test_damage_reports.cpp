@@ -209,3 +209,80 @@ TEST_CASE("Mid-file damage behind an intact index: every reader stops at it, and
     CHECK(in_range.back() == 299);
     CHECK(range.status().stop == ScanStop::corrupt);
 }
+
+TEST_CASE("ReadOptions::verify_all: every read, time ranges and whole-channel views included, ends at the intact prefix") {
+    TempDir dir;
+    const auto offsets = write_channel(dir.path(), 1000);
+    const auto file = dir / "ch.tinman";
+    auto bytes = test::read_file(file);
+    bytes[offsets[300] + 64] ^= std::byte{0x40};  // behind an index that vouches for all 1000
+    test::write_file(file, bytes);
+    const ObLogReader reader{dir.path()};
+    ReadOptions all;
+    all.verify_all = true;
+
+    // By default a range starting past undiscovered damage yields its records (O(log n), nothing before it read).
+    CHECK(std::ranges::distance(reader.read_channel<NdArrayCodec<double>>("ch", TimeRange{500, 600})) == 100);
+    CHECK(reader.indexed_channel<NdArrayCodec<double>>("ch").size() == 1000);
+
+    auto view = reader.indexed_channel<NdArrayCodec<double>>("ch", {}, all);
+    CHECK(view.size() == 300);  // what verify and info count
+    CHECK(view.size() == reader.damage_report("ch").intact_prefix);
+    CHECK(view.seek(500) == 300);
+    CHECK(view.seek(299) == 299);
+    CHECK(std::ranges::distance(view) == 300);
+    std::uint64_t n = 0;
+    for (const auto& [t, a] : view) n += a(0) == static_cast<double>(t);  // no read throws
+    CHECK(n == 300);
+    CHECK_THROWS_AS((void)view[300], usage_error);
+    CHECK(stacked(view).shape()[0] == 300);
+    CHECK(timestamps(view).size() == 300);
+    CHECK(timestamps(view, StackCheck::headers)(299) == 299);
+
+    auto after = reader.read_channel<NdArrayCodec<double>>("ch", TimeRange{500, 600}, {}, all);
+    CHECK(std::ranges::distance(after) == 0);
+    CHECK(after.status().stop == ScanStop::corrupt);
+    CHECK(after.status().records == 300);
+    auto across = reader.read_channel<NdArrayCodec<double>>("ch", TimeRange{250, 400}, {}, all);
+    CHECK(std::ranges::distance(across) == 50);
+    auto before = reader.read_channel<NdArrayCodec<double>>("ch", TimeRange{10, 20}, {}, all);
+    CHECK(std::ranges::distance(before) == 10);
+    CHECK(before.status().stop != ScanStop::corrupt);  // the range ended before the damage
+
+    all.strict = true;
+    try {
+        (void)reader.indexed_channel<NdArrayCodec<double>>("ch", {}, all);
+        FAIL("strict verify_all accepted a damaged channel");
+    } catch (const format_error& e) {
+        CHECK(std::string(e.what()).find("'ch'") != std::string::npos);
+        CHECK(std::string(e.what()).find("record 300") != std::string::npos);
+    }
+}
+
+TEST_CASE("ReadOptions::verify_all verifies large payloads, which default reads trust to their header") {
+    TempDir dir;
+    {
+        ObLogWriter log{dir.path()};
+        auto w = log.get_writer("big", NdArrayCodec<double>{});
+        for (int i = 0; i < 20; ++i) w(i, xt::xarray<double>(std::vector<std::size_t>{4000}, i * 1.0));
+        log.close();
+    }
+    auto records = ObLogReader{dir.path()}.read_channel<NdArrayCodec<double>>("big");
+    std::uint64_t offset7 = 0;
+    for (auto it = records.begin(); it != records.end(); ++it)
+        if (it.record().index == 7) offset7 = it.record().offset;
+    const auto file = dir / "big.tinman";
+    auto bytes = test::read_file(file);
+    bytes[offset7 + 20000] ^= std::byte{0x01};  // inside record 7's 32000-byte payload
+    test::write_file(file, bytes);
+    const ObLogReader reader{dir.path()};
+    ReadOptions all;
+    all.verify_all = true;
+
+    CHECK(std::ranges::distance(reader.read_channel<NdArrayCodec<double>>("big")) == 20);
+    auto checked = reader.read_channel<NdArrayCodec<double>>("big", {}, all);
+    CHECK(std::ranges::distance(checked) == 7);
+    CHECK(checked.status().stop == ScanStop::corrupt);
+    CHECK(reader.indexed_channel<NdArrayCodec<double>>("big", {}, all).size() == 7);
+    CHECK(std::ranges::distance(reader.read_channel<NdArrayCodec<double>>("big", TimeRange{10, 15}, {}, all)) == 0);
+}

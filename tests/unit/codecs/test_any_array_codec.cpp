@@ -128,3 +128,39 @@ TEST_CASE("NdArrayCodec and AnyArray: an empty array is never misaligned, wherev
     }
     CHECK(residues.size() > 1);  // some of them would have been "misaligned"
 }
+
+TEST_CASE("AnyArrayCodec::Decoder: a record with the head of the one before reuses it, any other is parsed") {
+    TempDir dir;
+    const std::string text = "abcdeABCDE";
+    {
+        ObLogWriter log{dir.path()};
+        auto w = log.get_writer("any", AnyArrayCodec{});
+        for (int i = 0; i < 3; ++i) w(xt::xarray<double>{i * 1.0, i + 0.5});  // the same head three times
+        w(xt::xarray<double>(std::vector<std::size_t>{2, 1}, 2.0));           // same bytes of data, another shape
+        w(xt::xarray<float>{1.f, 2.f, 3.f, 4.f});                             // same bytes, another dtype
+        w(AnyArray("|S5", {2}, std::as_bytes(std::span{text.data(), text.size()})));
+        w(xt::xarray<double>{7.0, 8.0});
+        w(xt::xarray<double>{9.0, 10.0});
+        w(xt::xarray<double>::from_shape({0}));  // empty
+    }
+    std::vector<AnyArray> a;
+    auto records = ObLogReader{dir.path()}.read_channel<AnyArrayCodec>("any");
+    for (auto&& [t, v] : records) a.push_back(v);
+    REQUIRE(a.size() == 9);
+    for (int i = 0; i < 3; ++i) {
+        CHECK(a[i].dtype() == "<f8");
+        CHECK(a[i].shape() == shape_type{2});
+        CHECK(a[i].as<double>() == xt::xarray<double>{i * 1.0, i + 0.5});
+        CHECK(a[i].owner() == records.segment());  // each keeps the mapping alive
+    }
+    CHECK(a[3].shape() == shape_type{2, 1});
+    CHECK(a[3].as<double>()(1, 0) == 2.0);
+    CHECK(a[4].dtype() == "<f4");
+    CHECK(a[4].as<float>()(3) == 4.f);
+    CHECK(a[5].dtype() == "|S5");
+    CHECK(std::string_view(reinterpret_cast<const char*>(a[5].bytes().data()), 10) == text);
+    CHECK(a[6].as<double>() == xt::xarray<double>{7.0, 8.0});
+    CHECK(a[7].as<double>() == xt::xarray<double>{9.0, 10.0});
+    CHECK(a[8].size() == 0);
+    CHECK(a[8].shape() == shape_type{0});
+}
