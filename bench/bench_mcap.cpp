@@ -1476,29 +1476,39 @@ Workload open_workload() {
             return ns;
         };
     };
+    auto tinman_open = [=](tinman::CreateSync create_sync) {
+        return [=](bool) {
+            const fs::path dir = write_dir();
+            double ns = 0;
+            {
+                tinman::ObLogWriter log{dir, tinman::WriterOptions{.create_sync = create_sync}};
+                std::vector<tinman::ChannelWriter<tinman::BytesCodec>> writers;
+                writers.reserve(names.size());
+                for (const auto& name : names) {
+                    const auto start = Clock::now();
+                    writers.push_back(log.get_writer(name, tinman::BytesCodec{}));
+                    ns += elapsed_ns(start);
+                }
+                log.close();
+            }
+            fs::remove_all(dir);
+            return ns;
+        };
+    };
     w.contenders = {
         {"tinman",
-         "tinman ObLogWriter::get_writer",
+         "tinman ObLogWriter::get_writer (CreateSync::on_create: header and name synced)",
          "get_writer",
          Kind::tinman,
          {},
-         [=](bool) {
-             const fs::path dir = write_dir();
-             double ns = 0;
-             {
-                 tinman::ObLogWriter log{dir};
-                 std::vector<tinman::ChannelWriter<tinman::BytesCodec>> writers;
-                 writers.reserve(names.size());
-                 for (const auto& name : names) {
-                     const auto start = Clock::now();
-                     writers.push_back(log.get_writer(name, tinman::BytesCodec{}));
-                     ns += elapsed_ns(start);
-                 }
-                 log.close();
-             }
-             fs::remove_all(dir);
-             return ns;
-         },
+         tinman_open(tinman::CreateSync::on_create),
+         true},
+        {"tinman_lazy",
+         "tinman ObLogWriter::get_writer (CreateSync::on_first_sync)",
+         "get_writer, synced at first sync()",
+         Kind::tinman,
+         {},
+         tinman_open(tinman::CreateSync::on_first_sync),
          true},
         {"mcap",
          "MCAP open + addSchema + addChannel",

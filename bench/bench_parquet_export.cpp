@@ -66,6 +66,13 @@ std::size_t export_channel(const fs::path& dir, const std::string& name, const f
     std::size_t size = 0;
     std::optional<parquet::ChannelTable> table;
     std::optional<parquet::Writer> w;
+    std::vector<std::int64_t> batch_t;  // rows in batches of 4096, a column at a time, as the tool does
+    std::vector<AnyArray> batch;
+    const auto add_batch = [&] {
+        table->add_rows(*w, batch_t, batch);
+        batch_t.clear();
+        batch.clear();
+    };
     for (auto&& [t, a] : ObLogReader{dir}.read_channel<AnyArrayCodec>(name)) {
         if (!table) {
             parquet::ArraySurvey first;
@@ -78,8 +85,15 @@ std::size_t export_channel(const fs::path& dir, const std::string& name, const f
                       },
                       options);
         }
-        table->add(*w, t, a);
+        if (!table->per_element()) {
+            table->add(*w, t, a);
+            continue;
+        }
+        batch_t.push_back(t);
+        batch.push_back(a);
+        if (batch.size() == 4096) add_batch();
     }
+    if (!batch.empty()) add_batch();
     w->finish();
     return size;
 }

@@ -10,6 +10,7 @@
 #include <span>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include <tinman/parquet/channel_table.hpp>
 #include <tinman/parquet/parquet_writer.hpp>
@@ -110,9 +111,21 @@ int export_parquet(const std::filesystem::path& dir, const ChannelRef& channel, 
             writer.emplace(table->columns(), sink, options);
         };
         struct Differs {};
+        // A column per element: rows go in batches, a column at a time (see ChannelTable::add_rows).
+        std::vector<std::int64_t> batch_t;
+        std::vector<AnyArray> batch;
+        const auto add_batch = [&] {
+            if (batch.empty()) return;
+            with_context([&] { return ErrorContext{.channel = channel.name, .record = n - batch.size()}; }, "",
+                         [&] { table->add_rows(*writer, batch_t, batch); });
+            batch_t.clear();
+            batch.clear();
+        };
         const auto export_arrays = [&] {
             n = 0;
-            return for_each_record(
+            batch_t.clear();
+            batch.clear();
+            auto s = for_each_record(
                 dir, channel, selection,
                 [&](std::int64_t t, const AnyArray& a) {
                     if (!table) {
@@ -122,11 +135,20 @@ int export_parquet(const std::filesystem::path& dir, const ChannelRef& channel, 
                     } else if (table->per_element() && !table->fits(a)) {
                         throw Differs{};
                     }
+                    if (table->per_element()) {
+                        batch_t.push_back(t);
+                        batch.push_back(a);
+                        ++n;
+                        if (batch.size() == 4096) add_batch();
+                        return;
+                    }
                     with_context([&] { return ErrorContext{.channel = channel.name, .record = n}; }, "",
                                  [&] { table->add(*writer, t, a); });
                     ++n;
                 },
                 not_arrays);
+            add_batch();
+            return s;
         };
         try {
             status = export_arrays();

@@ -100,10 +100,11 @@ private:
     friend class ObLogWriter;
     struct State {
         State(const std::filesystem::path& dir, std::string_view name, C c, const ChannelOptions& options,
-              std::size_t buffer, bool time_index, std::shared_ptr<detail::LogWorker> w)
+              const WriterOptions& log, std::shared_ptr<detail::LogWorker> w)
             : codec(std::move(c)),
               slot(std::make_shared<detail::ChannelSlot>(dir, std::string(name), codec.descriptor(), options.mode,
-                                                         buffer, time_index, options.metadata)),
+                                                         log.buffer_bytes, log.time_index, options.metadata,
+                                                         log.create_sync)),
               worker(std::move(w)) {}
         C codec;
         EncodeScratch scratch;

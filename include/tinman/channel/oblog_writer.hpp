@@ -78,7 +78,7 @@ public:
             channels_.erase(it);
         }
         auto state = std::make_shared<typename ChannelWriter<C>::State>(
-            dir_, name, std::move(codec), options, options_.buffer_bytes, options_.time_index, worker_);
+            dir_, name, std::move(codec), options, options_, worker_);
         channels_.emplace(std::string(name), state->slot);
         if (worker_) worker_->add(state->slot);
         return ChannelWriter<C>(std::move(state));

@@ -44,10 +44,13 @@ public:
     /// channel by a scan); a new or truncated channel still gets an empty index file,
     /// so that no stale one is left beside it. `metadata` goes into the header of a
     /// channel this creates; appending, it must be empty or what the channel stores.
+    /// `create_sync` says when a channel this creates is made durable (see `CreateSync`).
     RecordWriter(const std::filesystem::path& dir, std::string channel, const CodecDescriptor& codec,
                OpenMode mode = OpenMode::create, std::size_t buffer_bytes = default_write_buffer_bytes,
-               bool time_index = true, const ChannelMetadata& metadata = {})
-        : channel_(std::move(channel)), path_(channel_path(dir, channel_)), time_index_(time_index) {
+               bool time_index = true, const ChannelMetadata& metadata = {},
+               CreateSync create_sync = CreateSync::on_create)
+        : channel_(std::move(channel)), path_(channel_path(dir, channel_)), time_index_(time_index),
+          sync_on_create_(create_sync == CreateSync::on_create) {
         buffer_.reserve(std::max(buffer_bytes, 2 * direct_write_min_bytes));
         switch (mode) {
         case OpenMode::create: (void)create(dir, codec, metadata, false); break;
@@ -110,12 +113,18 @@ public:
     }
 
     /// Flushes, then waits until the file's data is on the storage device (`fdatasync`),
-    /// and the channel's name too if syncing the directory failed when it was created.
+    /// and the channel's name too if creating it did not sync it (`CreateSync::on_first_sync`,
+    /// or syncing the directory failed).
     void sync() {
         flush();
         if (::fdatasync(fd_.get()) != 0) detail::throw_errno(where(), "cannot sync");
         sync_directory_if_needed();
     }
+
+    /// True once the channel's file and name are durable against a power loss: after
+    /// opening, with `CreateSync::on_create` (unless syncing the directory failed), or
+    /// after the first `sync()`.
+    [[nodiscard]] bool creation_synced() const noexcept { return unsynced_dir_.empty(); }
 
     /// Flushes and closes the file; reports any failure (buffered records that could
     /// not be written are then lost, and the error says how many). Closing twice does nothing.
@@ -289,8 +298,10 @@ private:
             lock(fd);
             const auto header = format::encode_file_header(codec, metadata);
             write_header(header);
-            // The header must be on disk before the name is, or a power loss could leave an empty channel file.
-            if (::fdatasync(fd) != 0) detail::throw_errno({.channel = channel_, .path = tmp.path()}, "cannot sync");
+            // The header must be on disk before the name is, or a power loss could leave an empty
+            // channel file (`CreateSync::on_first_sync` accepts that until the first sync()).
+            if (sync_on_create_ && ::fdatasync(fd) != 0)
+                detail::throw_errno({.channel = channel_, .path = tmp.path()}, "cannot sync");
             index_.create(index_path_for(path_), format::stored_header_crc(header), header.size());
             // Replacing: the empty index goes first (an empty index is valid for any channel file).
             // Creating: only once the channel is ours (the name may be taken).
@@ -313,9 +324,9 @@ private:
             throw;
         }
         // The channel is in place and ours: a failure from here on must not report it as not
-        // created. If the directory cannot be synced now, `sync()` syncs it before returning.
+        // created. If the directory cannot be synced now (or is not to be), `sync()` syncs it.
         unsynced_dir_ = dir;
-        sync_directory_if_needed(std::nothrow);
+        if (sync_on_create_) sync_directory_if_needed(std::nothrow);
         return true;
     }
 
@@ -480,6 +491,7 @@ private:
     IndexWriter index_;
     bool time_index_ = true;
     std::filesystem::path unsynced_dir_;  // a directory whose new entry for this channel awaits its fsync
+    bool sync_on_create_ = true;          // see CreateSync
 };
 
 /// The 0.1 name of `RecordWriter`.

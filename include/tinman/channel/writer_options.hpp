@@ -8,6 +8,7 @@
 #include <cstdint>
 
 #include "../config.hpp"
+#include "open_mode.hpp"
 
 namespace tinman {
 
@@ -45,6 +46,10 @@ struct WriterOptions {
     /// OS, so that a crash of the process loses at most about this much of any
     /// channel, low-rate ones included (0: only when buffers fill, on `flush()` and `close()`).
     std::chrono::milliseconds flush_interval{0};
+    /// When channels this log creates are made durable: `on_create` (two syncs in
+    /// `get_writer`, milliseconds) or `on_first_sync` (`get_writer` waits for no disk;
+    /// see `CreateSync` for what a power loss before the first `sync()` leaves).
+    CreateSync create_sync = CreateSync::on_create;
 };
 
 /// What an `ObLogWriter` has done so far.

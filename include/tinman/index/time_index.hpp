@@ -20,6 +20,7 @@
 #include "../framing/file_header.hpp"
 #include "../framing/record_scanner.hpp"
 #include "../io/mapped_segment.hpp"
+#include "checked_maxima.hpp"
 #include "index_format.hpp"
 #include "scanned_entries.hpp"
 #include "uniform_claim.hpp"
@@ -165,16 +166,23 @@ private:
     /// its timestamps make them (`max_0 = t_0`, `max_i = max(max_{i-1}, t_i)`); if not, the
     /// index is rebuilt by a scan. A checksum proves that an entry was written as it is,
     /// not that it was computed right, and a wrong maximum would move seek answers. Reads
-    /// the index file once (32 bytes per record), never the channel file.
+    /// the index file once (32 bytes per record), never the channel file, and not again
+    /// in this process while the file is unchanged (see `CheckedMaxima`).
     void check_running_maxima() {
         if (maxima_checked_) return;
         maxima_checked_ = true;
+        if (file_entries_ == 0) return;
+        // A check of the entries when the file was opened covers the prefix still in use.
+        if (index_id_ && detail::CheckedMaxima::instance().contains(*index_id_)) return;
+        // One system call maps the entries in, instead of a page fault per 4 KiB.
+        index_->populate(0, format::index_header_size + file_entries_ * format::index_entry_size);
         std::int64_t max = std::numeric_limits<std::int64_t>::min();
         for (std::uint64_t i = 0; i < file_entries_; ++i) {
             const std::byte* e = file_entry_bytes(i);
             max = std::max(max, format::stored_timestamp(e));
             if (format::stored_max_timestamp(e) != max) return rebuild();
         }
+        if (index_id_ && index_id_->entries == file_entries_) detail::CheckedMaxima::instance().add(*index_id_);
     }
 
 public:
@@ -245,6 +253,7 @@ private:
         }
         file_entries_ = count;
         if (count == 0) index_.reset();
+        else index_id_ = detail::IndexFileIdentity::of(fd.get(), index_->bytes(), count);
     }
 
     /// Finds the records past the indexed ones by scanning from the end of the last.
@@ -309,6 +318,7 @@ private:
     ScanStatus status_;
     std::uint64_t generation_ = 0;             // bumped by every rebuild
     bool maxima_checked_ = false;              // see check_running_maxima
+    std::optional<detail::IndexFileIdentity> index_id_;  // the index file's entries in use, see CheckedMaxima
 };
 
 }  // namespace tinman

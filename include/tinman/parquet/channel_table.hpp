@@ -7,6 +7,7 @@
 /// - any other arrays: the raw element bytes (`data`), their `dtype` and `shape`;
 /// - other payloads: one BYTE_ARRAY column, a STRING for text and JSON channels.
 
+#include <algorithm>
 #include <array>
 #include <bit>
 #include <charconv>
@@ -22,6 +23,7 @@
 #include "../codecs/dtype.hpp"
 #include "../codecs/float16.hpp"
 #include "../codecs/struct_layout.hpp"
+#include "../detail/endian.hpp"
 #include "../error.hpp"
 #include "parquet_writer.hpp"
 
@@ -126,6 +128,28 @@ public:
         w.put_int64(0, t);
         for (std::size_t i = 0; i < leaves_.size(); ++i) put_leaf(w, i + 1, leaves_[i], p + leaves_[i].offset);
         w.end_row();
+    }
+
+    /// Appends the rows of array records `arrays` with timestamps `t`, a column at a
+    /// time: for many small records, much faster than `add` record by record (each
+    /// column's values are written in one sweep). The file is the same.
+    void add_rows(Writer& w, std::span<const std::int64_t> t, std::span<const AnyArray> arrays) {
+        if (t.size() != arrays.size()) throw usage_error("add_rows: as many timestamps as arrays are needed");
+        if (kind_ != Kind::elements) {
+            for (std::size_t r = 0; r < arrays.size(); ++r) add(w, t[r], arrays[r]);
+            return;
+        }
+        for (const AnyArray& a : arrays)
+            if (!fits(a)) throw codec_mismatch("a record's dtype or shape differs from the first record's " + dtype_);
+        for (std::size_t done = 0; done < arrays.size();) {
+            const std::size_t n = static_cast<std::size_t>(
+                std::min<std::uint64_t>(arrays.size() - done, w.rows_left_in_group()));
+            const auto rows = arrays.subspan(done, n);
+            gather<std::int64_t>(w, 0, n, [&](std::size_t r) { return t[done + r]; });
+            for (std::size_t i = 0; i < leaves_.size(); ++i) put_column(w, i + 1, leaves_[i], rows);
+            w.end_rows(n);
+            done += n;
+        }
     }
 
     /// Appends the row of a payload record.
@@ -247,6 +271,39 @@ private:
         return v;
     }
 
+    /// Column `c`'s values of `n` rows, `value(r)` each, stored as `Out` through the
+    /// table's scratch buffer, then handed to the writer in one call.
+    template <class Out, class Value>
+    void gather(Writer& w, std::size_t c, std::size_t n, Value&& value) {
+        scratch_.resize(n * sizeof(Out));
+        for (std::size_t r = 0; r < n; ++r)
+            tinman::detail::store_le(scratch_.data() + r * sizeof(Out), static_cast<Out>(value(r)));
+        w.put_plain(c, scratch_, sizeof(Out));
+    }
+
+    /// Leaf `l` of every row of `rows`, as column `c`: the column-at-a-time `put_leaf`.
+    void put_column(Writer& w, std::size_t c, const Leaf& l, std::span<const AnyArray> rows) {
+        const auto at = [&](std::size_t r) { return rows[r].bytes().data() + l.offset; };
+        const std::size_t n = rows.size();
+        switch (l.conv) {
+            case Conv::i8: return gather<std::int32_t>(w, c, n, [&](std::size_t r) { return static_cast<std::int8_t>(load<std::uint8_t>(at(r), false)); });
+            case Conv::i16: return gather<std::int32_t>(w, c, n, [&](std::size_t r) { return static_cast<std::int16_t>(load<std::uint16_t>(at(r), l.swap)); });
+            case Conv::u8: return gather<std::int32_t>(w, c, n, [&](std::size_t r) { return load<std::uint8_t>(at(r), false); });
+            case Conv::u16: return gather<std::int32_t>(w, c, n, [&](std::size_t r) { return load<std::uint16_t>(at(r), l.swap); });
+            case Conv::i32:
+            case Conv::u32: return gather<std::uint32_t>(w, c, n, [&](std::size_t r) { return load<std::uint32_t>(at(r), l.swap); });
+            case Conv::i64:
+            case Conv::u64: return gather<std::uint64_t>(w, c, n, [&](std::size_t r) { return load<std::uint64_t>(at(r), l.swap); });
+            case Conv::f16: return gather<std::uint32_t>(w, c, n, [&](std::size_t r) { return std::bit_cast<std::uint32_t>(static_cast<float>(float16::from_bits(load<std::uint16_t>(at(r), l.swap)))); });
+            case Conv::f32: return gather<std::uint32_t>(w, c, n, [&](std::size_t r) { return load<std::uint32_t>(at(r), l.swap); });
+            case Conv::f64: return gather<std::uint64_t>(w, c, n, [&](std::size_t r) { return load<std::uint64_t>(at(r), l.swap); });
+            case Conv::boolean:
+            case Conv::raw:
+                for (std::size_t r = 0; r < n; ++r) put_leaf(w, c, l, at(r));
+                return;
+        }
+    }
+
     static void put_leaf(Writer& w, std::size_t c, const Leaf& l, const std::byte* p) {
         switch (l.conv) {
             case Conv::boolean: return w.put_bool(c, load<std::uint8_t>(p, false) != 0);
@@ -273,6 +330,7 @@ private:
     shape_type shape_;
     std::size_t record_bytes_ = 0;
     std::string shape_text_;
+    std::vector<std::byte> scratch_;  // one column of a batch of rows (see add_rows)
 };
 
 }  // namespace tinman::parquet

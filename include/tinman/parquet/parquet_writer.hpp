@@ -206,8 +206,31 @@ public:
     }
 
     /// Ends a row: every column must have had one value since the last row.
-    void end_row() {
-        ++group_rows_;
+    void end_row() { end_rows(1); }
+
+    /// Column-at-a-time appending, for tables of fixed-width values: `put_plain` gives
+    /// a column several values at once, `end_rows(n)` ends n rows. Pages split where
+    /// value-by-value appending splits them; so do row groups by row count when each
+    /// call ends at most `rows_left_in_group()` rows (a group that reaches its byte size
+    /// ends after the call that filled it).
+    [[nodiscard]] std::uint64_t rows_left_in_group() const noexcept { return options_.row_group_rows - group_rows_; }
+    /// Values of column `c` in PLAIN encoding, each `width` bytes (4 or 8, little-endian).
+    void put_plain(std::size_t c, std::span<const std::byte> values, std::size_t width) {
+        ColumnState& s = columns_[c];
+        while (!values.empty()) {
+            // As many values as value-by-value appending puts in this page before it ends it.
+            const std::size_t room = options_.page_bytes - (s.chunk.size() - s.page_start);
+            const std::size_t n = std::min(values.size() / width, (room + width - 1) / width);
+            std::memcpy(s.chunk.grow(n * width), values.data(), n * width);
+            values = values.subspan(n * width);
+            s.page_values += static_cast<std::uint32_t>(n);
+            group_bytes_ += n * width;
+            if (s.chunk.size() - s.page_start >= options_.page_bytes) end_page(s);
+        }
+    }
+    /// Ends `n` rows: every column must have had `n` values since the last row.
+    void end_rows(std::uint64_t n) {
+        group_rows_ += n;
         if (group_rows_ >= options_.row_group_rows || group_bytes_ >= options_.row_group_bytes) end_row_group();
     }
 

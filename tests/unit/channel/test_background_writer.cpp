@@ -297,3 +297,27 @@ TEST_CASE("ChannelWriter: one channel written from two threads gets every record
         CHECK(per_thread_order);
     }
 }
+
+TEST_CASE("WriterOptions::create_sync reaches every channel the log creates, in both modes") {
+    for (const auto mode : {WriteMode::blocking, WriteMode::background}) {
+        CAPTURE(static_cast<int>(mode));
+        TempDir dir;
+        ObLogWriter log{dir.path(), WriterOptions{.mode = mode, .create_sync = CreateSync::on_first_sync}};
+        auto imu = log.get_writer("imu", NdArrayCodec<double>{});
+        auto pose = log.get_writer("pose", NdArrayCodec<double>{});
+        imu(1, xt::xarray<double>{1.0, 2.0});
+        pose(1, xt::xarray<double>{3.0});
+        CHECK_FALSE(imu.record_writer().creation_synced());
+        CHECK_FALSE(pose.record_writer().creation_synced());
+        log.sync();
+        CHECK(imu.record_writer().creation_synced());
+        CHECK(pose.record_writer().creation_synced());
+        log.close();
+        const ObLogReader reader{dir.path()};
+        CHECK((*reader.read_channel<NdArrayCodec<double>>("imu").begin()).value(1) == 2.0);
+        CHECK((*reader.read_channel<NdArrayCodec<double>>("pose").begin()).value(0) == 3.0);
+    }
+    TempDir dir;
+    ObLogWriter log{dir.path()};
+    CHECK(log.get_writer("imu", NdArrayCodec<double>{}).record_writer().creation_synced());  // the default
+}

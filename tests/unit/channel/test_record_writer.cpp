@@ -601,3 +601,29 @@ TEST_CASE("RecordWriter: append writes records when the time index cannot be wri
     CHECK(s.records.back().timestamp == 5);
     CHECK(s.status.clean());
 }
+
+TEST_CASE("CreateSync::on_first_sync: a created channel is made durable by its first sync(), not when opened") {
+    TempDir dir;
+    const auto body = pattern(100, 1);
+    for (const auto mode : {OpenMode::create, OpenMode::truncate}) {
+        CAPTURE(static_cast<int>(mode));
+        RecordWriter eager(dir.path(), "eager", raw, mode);
+        CHECK(eager.creation_synced());
+        RecordWriter lazy(dir.path(), "lazy", raw, mode, default_write_buffer_bytes, true, {}, CreateSync::on_first_sync);
+        CHECK_FALSE(lazy.creation_synced());
+        lazy.append(1, {{}, body, 1});
+        lazy.flush();
+        CHECK_FALSE(lazy.creation_synced());  // flushed records are visible, not yet durable
+        CHECK(scan(dir / "lazy.tinman").records.size() == 1);
+        lazy.sync();
+        CHECK(lazy.creation_synced());
+        lazy.append(2, {{}, body, 1});
+        lazy.close();
+        CHECK(scan(dir / "lazy.tinman").records.size() == 2);
+        eager.close();
+    }
+    // Appending to an existing channel creates nothing: it is as durable as its last sync.
+    RecordWriter again(dir.path(), "lazy", raw, OpenMode::append, default_write_buffer_bytes, true, {},
+                       CreateSync::on_first_sync);
+    CHECK(again.creation_synced());
+}

@@ -3,6 +3,7 @@
 // stale or damaged (never trusted).
 #include <doctest/doctest.h>
 
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -626,4 +627,48 @@ TEST_CASE("TimeIndex: entries with valid checksums that lie about the running ma
     auto range = reader.read_channel<BytesCodec>("c", TimeRange{ts[100], ts[110]});
     for (auto it = range.begin(); it != range.end(); ++it) got.push_back(it.record().index);
     CHECK(got == expected_range(ts, ts[100], ts[110]));
+}
+
+TEST_CASE("TimeIndex: an index file's running maxima are checked once per process while it is unchanged") {
+    TempDir dir;
+    const auto ts = iota_ts(200);
+    write_log(dir.path(), "c", ts);
+    const auto idx = index_file(dir, "c");
+    const auto identity = [&] {
+        const auto bytes = test::read_file(idx);
+        const int fd = ::open(idx.c_str(), O_RDONLY);
+        REQUIRE(fd >= 0);
+        auto id = detail::IndexFileIdentity::of(fd, bytes, ts.size());
+        ::close(fd);
+        REQUIRE(id);
+        return *id;
+    };
+    CHECK_FALSE(detail::CheckedMaxima::instance().contains(identity()));
+    CHECK(ObLogReader{dir.path()}.indexed_channel<BytesCodec>("c").seek(ts[50]) == 50);
+    CHECK(detail::CheckedMaxima::instance().contains(identity()));  // a later reader skips the check
+
+    // Rewritten in place with lies about the maxima (the last entry among them): checked again.
+    auto bytes = test::read_file(idx);
+    for (std::uint64_t i = 40; i < ts.size(); ++i) {
+        std::byte* e = bytes.data() + format::index_header_size + i * format::index_entry_size;
+        auto entry = format::decode_index_entry(e, i);
+        REQUIRE(entry);
+        entry->max_timestamp = ts.back() + 1'000'000;
+        format::encode_index_entry(*entry, i, e);
+    }
+    test::write_file(idx, bytes);
+    CHECK_FALSE(detail::CheckedMaxima::instance().contains(identity()));
+    auto view = ObLogReader{dir.path()}.indexed_channel<BytesCodec>("c");
+    CHECK(view.seek(ts[120]) == 120);
+    CHECK(view.time_index().indexed_records() == 0);  // rebuilt by a scan
+    CHECK_FALSE(detail::CheckedMaxima::instance().contains(identity()));
+
+    // Appending changes the file: the longer index is checked again, then remembered.
+    write_log(dir.path(), "c", ts, OpenMode::truncate);
+    const auto before = identity();
+    CHECK(ObLogReader{dir.path()}.indexed_channel<BytesCodec>("c").seek(ts[10]) == 10);
+    CHECK(detail::CheckedMaxima::instance().contains(before));
+    write_log(dir.path(), "c", {ts.back() + 10}, OpenMode::append, ts.size());
+    CHECK_FALSE(detail::CheckedMaxima::instance().contains(identity()));
+    CHECK(ObLogReader{dir.path()}.indexed_channel<BytesCodec>("c").seek(ts.back() + 5) == ts.size());
 }

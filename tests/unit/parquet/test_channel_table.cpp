@@ -88,3 +88,71 @@ TEST_CASE("parquet::ChannelTable: rows") {
         CHECK_THROWS_AS(t.add(w, 6, std::span<const std::byte>{}), usage_error);
     }
 }
+
+TEST_CASE("parquet::ChannelTable: add_rows writes the file that add writes row by row") {
+    struct Case {
+        std::string dtype;
+        shape_type shape;
+        std::size_t itemsize;
+    };
+    const std::vector<Case> cases = {
+        {"<f8", {3}, 8}, {"<f4", {2, 2}, 4}, {">f8", {2}, 8}, {"<f2", {3}, 2}, {"|i1", {5}, 1}, {"|u1", {4}, 1},
+        {"<i2", {3}, 2}, {">u2", {2}, 2}, {"<i4", {}, 4}, {"<u4", {2}, 4}, {"<i8", {2}, 8}, {">u8", {1}, 8},
+        {"|b1", {3}, 1}, {"|S3", {2}, 3}, {"<c8", {2}, 8},
+    };
+    for (const auto& c : cases) {
+        for (const std::uint64_t group_rows : {std::uint64_t{1} << 20, std::uint64_t{7}, std::uint64_t{1}}) {
+            CAPTURE(c.dtype);
+            CAPTURE(group_rows);
+            std::size_t elements = 1;
+            for (const auto d : c.shape) elements *= d;
+            const std::size_t rows = 1000;
+            std::vector<std::byte> data(rows * elements * c.itemsize);
+            for (std::size_t i = 0; i < data.size(); ++i)
+                data[i] = static_cast<std::byte>(c.dtype == "|b1" ? (i * 7 % 3 == 0) : (i * 131 + i / 7) & 0xFF);
+            std::vector<AnyArray> arrays;
+            std::vector<std::int64_t> times;
+            for (std::size_t r = 0; r < rows; ++r) {
+                arrays.emplace_back(c.dtype, c.shape,
+                                    std::span<const std::byte>(data).subspan(r * elements * c.itemsize,
+                                                                             elements * c.itemsize));
+                times.push_back(static_cast<std::int64_t>(r * r) - 5000);
+            }
+            WriterOptions options;
+            options.row_group_rows = group_rows;
+            options.page_bytes = 100;  // many pages, split inside batches
+            const auto write = [&](bool batched) {
+                std::vector<std::byte> file;
+                auto t = ChannelTable::arrays("ch", survey(c.dtype, c.shape));
+                REQUIRE(t.per_element());
+                Writer w(t.columns(), [&](std::span<const std::byte> b) { file.insert(file.end(), b.begin(), b.end()); },
+                         options);
+                if (batched) {
+                    for (std::size_t r = 0; r < rows; r += 333) {  // batches that do not divide the groups
+                        const std::size_t n = std::min<std::size_t>(333, rows - r);
+                        t.add_rows(w, std::span(times).subspan(r, n), std::span(arrays).subspan(r, n));
+                    }
+                } else {
+                    for (std::size_t r = 0; r < rows; ++r) t.add(w, times[r], arrays[r]);
+                }
+                CHECK(w.rows() == rows);
+                w.finish();
+                return file;
+            };
+            const auto by_row = write(false);
+            CHECK(by_row.size() > 1000);
+            CHECK(write(true) == by_row);
+        }
+    }
+    // A record of another shape in a batch is refused before anything is written.
+    auto t = ChannelTable::arrays("v", survey("<i2", {2}));
+    std::vector<std::byte> file;
+    Writer w(t.columns(), [&](std::span<const std::byte> b) { file.insert(file.end(), b.begin(), b.end()); });
+    const std::int16_t two[2] = {1, 2}, three[3] = {};
+    const std::vector<AnyArray> mixed{AnyArray("<i2", {2}, std::as_bytes(std::span{two})),
+                                      AnyArray("<i2", {3}, std::as_bytes(std::span{three}))};
+    const std::vector<std::int64_t> times{1, 2};
+    CHECK_THROWS_AS(t.add_rows(w, times, mixed), codec_mismatch);
+    CHECK(w.rows() == 0);
+    CHECK_THROWS_AS(t.add_rows(w, std::span(times).first(1), mixed), usage_error);
+}
