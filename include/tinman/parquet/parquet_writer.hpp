@@ -216,6 +216,9 @@ public:
     [[nodiscard]] std::uint64_t rows_left_in_group() const noexcept { return options_.row_group_rows - group_rows_; }
     /// Values of column `c` in PLAIN encoding, each `width` bytes (4 or 8, little-endian).
     void put_plain(std::size_t c, std::span<const std::byte> values, std::size_t width) {
+        if (width == 0 || values.size() % width != 0)
+            throw usage_error("put_plain: " + std::to_string(values.size()) + " bytes are not values of " +
+                              std::to_string(width) + " bytes");
         ColumnState& s = columns_[c];
         while (!values.empty()) {
             // As many values as value-by-value appending puts in this page before it ends it.

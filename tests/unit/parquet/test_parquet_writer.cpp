@@ -1,6 +1,7 @@
 // The writer's file layout: magic, pages behind their headers, footer and its length.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <initializer_list>
@@ -127,4 +128,45 @@ TEST_CASE("parquet::Writer: compressed pages state both sizes") {
     w.end_row();
     w.finish();
     CHECK(slice(file, 4, 7) == bytes({0x15, 0x00, 0x15, 0x10, 0x15, 0x02, 0x2C}));
+}
+
+TEST_CASE("parquet::Writer: put_plain and end_rows write what value-by-value appending writes") {
+    WriterOptions o;
+    o.page_bytes = 20;     // pages of 3 int64 values: batches split across them
+    o.row_group_rows = 7;  // groups end inside a batch unless the caller splits it
+    const auto write = [&](bool batched) {
+        std::vector<std::byte> file;
+        Writer w({{"t", PhysicalType::int64, {}}, {"v", PhysicalType::int32, {}}}, into(file), o);
+        std::vector<std::int64_t> t(50);
+        std::vector<std::int32_t> v(50);
+        for (std::size_t i = 0; i < t.size(); ++i) {
+            t[i] = static_cast<std::int64_t>(i * i) - 30;
+            v[i] = static_cast<std::int32_t>(i) * -7;
+        }
+        if (!batched) {
+            for (std::size_t i = 0; i < t.size(); ++i) {
+                w.put_int64(0, t[i]);
+                w.put_int32(1, v[i]);
+                w.end_row();
+            }
+        } else {
+            for (std::size_t done = 0; done < t.size();) {
+                const std::size_t n = std::min<std::size_t>({11, t.size() - done, w.rows_left_in_group()});
+                w.put_plain(0, std::as_bytes(std::span(t).subspan(done, n)), 8);
+                w.put_plain(1, std::as_bytes(std::span(v).subspan(done, n)), 4);
+                w.end_rows(n);
+                done += n;
+            }
+        }
+        w.finish();
+        CHECK(w.row_groups() == 8);
+        return file;
+    };
+    CHECK(write(true) == write(false));  // (this machine is little-endian, as put_plain's values must be)
+
+    std::vector<std::byte> file;
+    Writer w({{"t", PhysicalType::int64, {}}}, into(file));
+    const std::byte odd[12]{};
+    CHECK_THROWS_AS(w.put_plain(0, odd, 8), tinman::usage_error);
+    CHECK_THROWS_AS(w.put_plain(0, odd, 0), tinman::usage_error);
 }
