@@ -586,3 +586,41 @@ TEST_CASE("tinman CLI: terminal escape sequences in codec descriptors and pickle
     CHECK(conv.err.find('\x1b') == std::string::npos);
     CHECK(ObLogReader{dir / "back"}.channel_names() == std::vector<std::string>{"img", "mixed"});
 }
+
+TEST_CASE("tinman CLI: --verify-all reads nothing at or past damage, a time range after it included") {
+    test::TempDir dir;
+    std::vector<std::uint64_t> offsets;
+    {
+        ObLogWriter log{dir.path()};
+        auto w = log.get_writer("big", NdArrayCodec<double>{});
+        for (int i = 0; i < 10; ++i) w(t0 + i, xt::xarray<double>(std::vector<std::size_t>{1000}, i * 1.0));
+    }
+    {
+        auto records = ObLogReader{dir.path()}.read_channel<NdArrayCodec<double>>("big");
+        for (auto it = records.begin(); it != records.end(); ++it) offsets.push_back(it.record().offset);
+    }
+    REQUIRE(offsets.size() == 10);
+    auto bytes = test::read_file(dir / "big.tinman");
+    bytes[offsets[3] + 4000] ^= std::byte{0x10};  // inside record 3's 8000-byte payload: default reads trust it
+    test::write_file(dir / "big.tinman", bytes);
+    const std::string from = std::to_string(t0 + 5);
+
+    const Run fast = tinman_cli({"cat", dir.path().string(), "big", "--from", from});
+    CHECK(fast.status == 0);
+    CHECK(lines(fast.out).size() == 5);  // records 5..9, sought through the index
+    const Run checked = tinman_cli({"cat", dir.path().string(), "big", "--from", from, "--verify-all"});
+    CHECK(checked.status != 0);
+    CHECK(lines(checked.out).empty());
+    CHECK(has(checked.err, "payload checksum mismatch"));
+    const Run all = tinman_cli({"cat", dir.path().string(), "big", "--verify-all"});
+    CHECK(all.status != 0);
+    CHECK(lines(all.out).size() == 3);
+    const Run verify = tinman_cli({"verify", dir.path().string(), "big"});
+    CAPTURE(verify.out);
+    CHECK(has(verify.out, "3 of them before the first damage"));
+    const auto npy = dir / "out.npy";
+    const Run exported = tinman_cli({"export", dir.path().string(), "big", npy.string(), "--verify-all"});
+    CAPTURE(exported.out + exported.err);
+    CHECK(exported.status != 0);
+    CHECK(has(exported.out, "3 records"));
+}

@@ -66,11 +66,13 @@ inline std::string check_count(const std::string& text) {
     return "needs a non-negative integer, got '" + text + "'";
 }
 
-/// --from, --to and --limit: the records a command reads, chosen by time and count.
+/// --from, --to and --limit: the records a command reads, chosen by time and count;
+/// --verify-all: how much of the channel is verified first (`ReadOptions::verify_all`).
 struct Selection {
     std::optional<std::int64_t> from;
     std::optional<std::int64_t> to;
     std::optional<std::uint64_t> limit;
+    bool verify_all = false;
 
     void declare(CLI::App& command) {
         const CLI::Validator time{time_as_ns, ""};
@@ -84,6 +86,9 @@ struct Selection {
         command.add_option("--limit", limit, "Stop after N records")
             ->type_name("N")
             ->check(CLI::Validator{check_count, ""});
+        command.add_flag("--verify-all", verify_all,
+                         "Verify every checksum, large payloads included, of the records read and of those\n"
+                         "before --from (scanned instead of sought): nothing at or past damage is read");
     }
 
     [[nodiscard]] bool wants(std::int64_t t) const { return (!from || t >= *from) && (!to || t < *to); }

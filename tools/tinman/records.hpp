@@ -35,13 +35,15 @@ template <class C, class Use>
 [[nodiscard]] ScanStatus read_selected(const std::filesystem::path& dir, const std::string& name,
                                        const Selection& selection, C codec, Use&& use) {
     const ObLogReader reader{dir};
+    ReadOptions options;
+    options.verify_all = selection.verify_all;
     auto records = [&] {
-        if (!selection.from && !selection.to) return reader.read_channel(name, std::move(codec));
-        // The time index finds the first record in O(log n).
+        if (!selection.from && !selection.to) return reader.read_channel(name, std::move(codec), options);
+        // The time index finds the first record in O(log n) (with --verify-all, a scan does).
         return reader.read_channel(name,
                                    TimeRange{selection.from.value_or(std::numeric_limits<std::int64_t>::min()),
                                              selection.to.value_or(std::numeric_limits<std::int64_t>::max())},
-                                   std::move(codec));
+                                   std::move(codec), options);
     }();
     std::uint64_t taken = 0;
     for (auto it = records.begin(); it != records.end() && !(selection.limit && taken >= *selection.limit); ++it) {
