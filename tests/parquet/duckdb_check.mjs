@@ -2,7 +2,8 @@
 // writes logs with known values and expected.json (computed in C++); this script
 // exports the logs and compares DuckDB's answers with the expectations:
 // schema (names, types, Parquet logical types), row counts, sums, minima and
-// maxima, zstd pages and row groups, and a query over a fleet of logs.
+// maxima, each column chunk's statistics, zstd pages and row groups, and a query
+// over a fleet of logs.
 //   node duckdb_check.mjs TINMAN FIXTURE SCRATCH NPM_PREFIX zstd|none
 import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
@@ -122,7 +123,33 @@ async function checkChannel(dir, channel, want) {
                   `${where}.${name}: length ${r.length}, first ${first.h}; expected ${s.length}, ${s.first_hex}`);
         }
     }
+    await checkStatistics(file, where, want);
     return file;
+}
+
+// Each column chunk's statistics (what lets engines skip row groups): present for
+// numeric columns, and together spanning exactly the column's minimum and maximum.
+async function checkStatistics(file, where, want) {
+    const meta = await rows(`SELECT path_in_schema AS col, stats_min_value AS lo, stats_max_value AS hi ` +
+                            `FROM parquet_metadata(${lit(file)})`);
+    for (const [name, s] of want.columns) {
+        if ((s.kind !== 'int' && s.kind !== 'float') || s.min === undefined) continue;
+        const chunks = meta.filter((m) => m.col === name);
+        const present = chunks.length > 0 && chunks.every((m) => m.lo !== null && m.hi !== null);
+        check(present, `${where}.${name}: column chunks without statistics: ${JSON.stringify(chunks)}`);
+        if (!present) continue;
+        if (s.kind === 'int') {
+            const lo = chunks.map((m) => BigInt(m.lo)).reduce((a, b) => (a < b ? a : b));
+            const hi = chunks.map((m) => BigInt(m.hi)).reduce((a, b) => (a > b ? a : b));
+            check(String(lo) === s.min && String(hi) === s.max,
+                  `${where}.${name}: statistics span ${lo}..${hi}, expected ${s.min}..${s.max}`);
+        } else {
+            const lo = Math.min(...chunks.map((m) => Number(m.lo)));
+            const hi = Math.max(...chunks.map((m) => Number(m.hi)));
+            check(closeEnough(lo, s.min) && closeEnough(hi, s.max),
+                  `${where}.${name}: statistics span ${lo}..${hi}, expected ${s.min}..${s.max}`);
+        }
+    }
 }
 
 for (const [channel, want] of Object.entries(expected.channels)) {

@@ -19,6 +19,7 @@
 #include <functional>
 #include <limits>
 #include <new>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -28,6 +29,7 @@
 #include "../detail/byte_buffer.hpp"
 #include "../detail/endian.hpp"
 #include "../error.hpp"
+#include "column_statistics.hpp"
 #include "thrift_compact.hpp"
 
 #ifndef MADV_POPULATE_WRITE
@@ -165,7 +167,10 @@ public:
         if (options_.compression.codec != CompressionCodec::uncompressed && !options_.compression.compress)
             throw usage_error("a Parquet page compression needs its compress function");
         columns_.reserve(columns.size());
-        for (auto& c : columns) columns_.push_back(ColumnState{std::move(c)});
+        for (auto& c : columns) {
+            columns_.push_back(ColumnState{std::move(c)});
+            columns_.back().stats = statistics_for(columns_.back().spec);
+        }
         static constexpr std::byte magic[4] = {std::byte{'P'}, std::byte{'A'}, std::byte{'R'}, std::byte{'1'}};
         emit(magic);
     }
@@ -184,6 +189,7 @@ public:
         const std::uint32_t bit = s.page_values % 8;
         if (bit == 0) *s.chunk.grow(1) = std::byte{0};  // PLAIN booleans: bit-packed, first value in the lowest bit
         if (v) s.chunk.data()[s.chunk.size() - 1] |= static_cast<std::byte>(1u << bit);
+        s.stats.add_bool(v);
         value_added(s, bit == 0 ? 1 : 0);
     }
     void put_int32(std::size_t c, std::int32_t v) { put_le(c, static_cast<std::uint32_t>(v)); }
@@ -199,6 +205,7 @@ public:
         std::byte* at = s.chunk.grow(4 + v.size());
         store_le(at, static_cast<std::uint32_t>(v.size()));
         if (!v.empty()) std::memcpy(at + 4, v.data(), v.size());
+        s.stats.add_bytes(v);
         value_added(s, 4 + v.size());
     }
     void put_bytes(std::size_t c, std::string_view v) {
@@ -225,6 +232,7 @@ public:
             const std::size_t room = options_.page_bytes - (s.chunk.size() - s.page_start);
             const std::size_t n = std::min(values.size() / width, (room + width - 1) / width);
             std::memcpy(s.chunk.grow(n * width), values.data(), n * width);
+            s.stats.add_values(values.first(n * width));
             values = values.subspan(n * width);
             s.page_values += static_cast<std::uint32_t>(n);
             group_bytes_ += n * width;
@@ -259,6 +267,7 @@ private:
         std::int64_t values = 0;
         std::int64_t uncompressed = 0;  ///< pages with their headers
         std::int64_t compressed = 0;
+        std::optional<std::pair<std::string, std::string>> min_max;  ///< encoded, see ColumnStatistics
     };
     struct GroupMeta {
         std::int64_t rows = 0;
@@ -278,7 +287,23 @@ private:
         tinman::detail::ByteBuffer headers{};  ///< the finished pages' headers
         std::vector<PageSpan> pages{};
         ChunkMeta meta{};
+        ColumnStatistics stats{};  ///< of the chunk being filled
     };
+
+    /// How column `c`'s values compare, for its statistics.
+    [[nodiscard]] static ColumnStatistics statistics_for(const Column& c) noexcept {
+        const bool is_unsigned = c.logical.kind == LogicalType::Kind::integer && !c.logical.is_signed;
+        const SortOrder integer = is_unsigned ? SortOrder::unsigned_int : SortOrder::signed_int;
+        switch (c.type) {
+            case PhysicalType::boolean: return {SortOrder::boolean, 1};
+            case PhysicalType::int32: return {integer, 4};
+            case PhysicalType::int64: return {integer, 8};
+            case PhysicalType::float_: return {SortOrder::floating, 4};
+            case PhysicalType::double_: return {SortOrder::floating, 8};
+            case PhysicalType::byte_array: return {SortOrder::bytes, 0};
+        }
+        return {};
+    }
 
     template <class U>
     static void store_le(std::byte* at, U v) noexcept {
@@ -288,7 +313,9 @@ private:
     template <class U>
     void put_le(std::size_t c, U v) {
         ColumnState& s = columns_[c];
-        store_le(s.chunk.grow(sizeof v), v);
+        std::byte* at = s.chunk.grow(sizeof v);
+        store_le(at, v);
+        s.stats.add(at);
         value_added(s, sizeof v);
     }
     void value_added(ColumnState& s, std::size_t bytes) {
@@ -348,6 +375,8 @@ private:
                 throw usage_error("Parquet column '" + s.spec.name + "' has " + std::to_string(s.meta.values) +
                                   " values for " + std::to_string(group.rows) + " rows");
             s.meta.offset = offset_;
+            s.meta.min_max = s.stats.encoded();
+            s.stats.clear();
             for (const PageSpan& p : s.pages) {
                 emit(s.headers.bytes().subspan(p.header_at, p.header_size));
                 emit(s.chunk.bytes().subspan(p.data_at, p.data_size));
@@ -441,6 +470,13 @@ private:
                 w.field_i64(6, m.uncompressed);
                 w.field_i64(7, m.compressed);
                 w.field_i64(9, m.offset);  // data_page_offset
+                if (m.min_max) {
+                    w.field_struct(12);    // statistics: Statistics
+                    w.field_i64(3, 0);     // null_count: the columns are REQUIRED
+                    w.field_binary(5, m.min_max->second);  // max_value
+                    w.field_binary(6, m.min_max->first);   // min_value
+                    w.end_struct();
+                }
                 w.end_struct();
                 w.end_struct();
             }
@@ -451,6 +487,14 @@ private:
             w.end_struct();
         }
         w.field_binary(6, options_.created_by);
+        // column_orders: every column's statistics use the order its type defines.
+        w.field_list(7, CompactType::struct_, columns_.size());
+        for (std::size_t i = 0; i < columns_.size(); ++i) {
+            w.begin_struct();   // ColumnOrder (a union)
+            w.field_struct(1);  // TYPE_ORDER: TypeDefinedOrder {}
+            w.end_struct();
+            w.end_struct();
+        }
         w.end_struct();
     }
 
