@@ -103,6 +103,21 @@ std::vector<std::int64_t> iota_ts(std::size_t n, std::int64_t first = 1000, std:
     return ts;
 }
 
+/// Rewrites index file `idx` in place so that entries `from` on claim `max` as the running
+/// maximum, their checksums recomputed: only the chain of maxima shows the lie.
+void lie_about_maxima(const std::filesystem::path& idx, std::uint64_t from, std::int64_t max) {
+    auto bytes = test::read_file(idx);
+    const std::uint64_t n = (bytes.size() - format::index_header_size) / format::index_entry_size;
+    for (std::uint64_t i = from; i < n; ++i) {
+        std::byte* e = bytes.data() + format::index_header_size + i * format::index_entry_size;
+        auto entry = format::decode_index_entry(e, i);
+        REQUIRE(entry);
+        entry->max_timestamp = max;
+        format::encode_index_entry(*entry, i, e);
+    }
+    test::write_file(idx, bytes);
+}
+
 }  // namespace
 
 TEST_CASE("TimeIndex: the writer keeps a sidecar index that the listing ignores") {
@@ -604,17 +619,9 @@ TEST_CASE("TimeIndex: entries with valid checksums that lie about the running ma
     const auto ts = iota_ts(200);
     write_log(dir.path(), "c", ts);
     const auto idx = index_file(dir, "c");
-    auto bytes = test::read_file(idx);
     // From entry 40 on, claim that a timestamp far in the future was seen, with entry
     // checksums recomputed: only the chain of maxima shows the lie.
-    for (std::uint64_t i = 40; i < ts.size(); ++i) {
-        std::byte* e = bytes.data() + format::index_header_size + i * format::index_entry_size;
-        auto entry = format::decode_index_entry(e, i);
-        REQUIRE(entry);
-        entry->max_timestamp = ts.back() + 1'000'000;
-        format::encode_index_entry(*entry, i, e);
-    }
-    test::write_file(idx, bytes);
+    lie_about_maxima(idx, 40, ts.back() + 1'000'000);
     const ObLogReader reader{dir.path()};
     auto view = reader.indexed_channel<BytesCodec>("c");
     for (std::size_t k : {std::size_t{0}, std::size_t{39}, std::size_t{40}, std::size_t{41}, std::size_t{120},
@@ -648,15 +655,7 @@ TEST_CASE("TimeIndex: an index file's running maxima are checked once per proces
     CHECK(detail::CheckedMaxima::instance().contains(identity()));  // a later reader skips the check
 
     // Rewritten in place with lies about the maxima (the last entry among them): checked again.
-    auto bytes = test::read_file(idx);
-    for (std::uint64_t i = 40; i < ts.size(); ++i) {
-        std::byte* e = bytes.data() + format::index_header_size + i * format::index_entry_size;
-        auto entry = format::decode_index_entry(e, i);
-        REQUIRE(entry);
-        entry->max_timestamp = ts.back() + 1'000'000;
-        format::encode_index_entry(*entry, i, e);
-    }
-    test::write_file(idx, bytes);
+    lie_about_maxima(idx, 40, ts.back() + 1'000'000);
     CHECK_FALSE(detail::CheckedMaxima::instance().contains(identity()));
     auto view = ObLogReader{dir.path()}.indexed_channel<BytesCodec>("c");
     CHECK(view.seek(ts[120]) == 120);
