@@ -2,6 +2,7 @@
 // and expected.json: for each channel its rows, its columns as DuckDB names their
 // types, and each column's sums, minima and maxima computed here.
 //   tinman_parquet_fixture <dir>   ->  <dir>/single/, <dir>/fleet/robot=<r>/, <dir>/expected.json
+#include <array>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -17,6 +18,10 @@
 
 #include <tinman.hpp>
 #include <tinman/codecs/float16.hpp>
+#if TINMAN_HAVE_ZSTD
+#include <tinman/codecs/compressed_array_codec.hpp>
+#include <tinman/codecs/zstd_compression.hpp>
+#endif
 
 namespace {
 
@@ -234,6 +239,23 @@ int main(int argc, char** argv) {
             ++t.rows;
         }
     }
+#if TINMAN_HAVE_ZSTD
+    {
+        // Compressed arrays: each record is decompressed into memory the next one reuses,
+        // so the export must take each row before it decodes the next.
+        tinman::ObLogWriter log{single_dir};
+        Table& t = single["zimu"];
+        auto w = log.get_writer("zimu", tinman::CompressedArrayCodec<double, tinman::Zstd>{}, tinman::OpenMode::truncate);
+        for (int i = 0; i < 5000; ++i) {
+            const std::int64_t ts = t0 + std::int64_t{i} * 1000;
+            const std::array<double, 2> v{i * 0.5 - 100.0, static_cast<double>((i * 37) % 1001)};
+            w.write(ts, xt::xtensor<double, 1>{v[0], v[1]});
+            t.col("timestamp", "", "time").add_int(ts);
+            for (int k = 0; k < 2; ++k) t.col("v_" + std::to_string(k), "DOUBLE", "float").add_float(v[k]);
+            ++t.rows;
+        }
+    }
+#endif
     {
         // Arrays of varying shape: kept as bytes with their dtype and shape.
         tinman::ObLogWriter log{single_dir};

@@ -112,6 +112,8 @@ int export_parquet(const std::filesystem::path& dir, const ChannelRef& channel, 
         };
         struct Differs {};
         // A column per element: rows go in batches, a column at a time (see ChannelTable::add_rows).
+        // Only arrays in the mapped log, which their owner keeps, can wait in a batch: a decoded
+        // (decompressed) array lives in memory that the next record's decoding reuses.
         std::vector<std::int64_t> batch_t;
         std::vector<AnyArray> batch;
         const auto add_batch = [&] {
@@ -135,13 +137,14 @@ int export_parquet(const std::filesystem::path& dir, const ChannelRef& channel, 
                     } else if (table->per_element() && !table->fits(a)) {
                         throw Differs{};
                     }
-                    if (table->per_element()) {
+                    if (table->per_element() && a.owner() && a.owner()->contains(a.bytes().data())) {
                         batch_t.push_back(t);
                         batch.push_back(a);
                         ++n;
                         if (batch.size() == 4096) add_batch();
                         return;
                     }
+                    add_batch();  // the rows before it first
                     with_context([&] { return ErrorContext{.channel = channel.name, .record = n}; }, "",
                                  [&] { table->add(*writer, t, a); });
                     ++n;
