@@ -73,10 +73,11 @@ public:
     /// The metadata stored when channel `name` was created (empty if none).
     [[nodiscard]] ChannelMetadata metadata(std::string_view name) const { return open(name).header.metadata; }
 
-    /// Summary of channel `name`, read through its time index (see `ChannelInfo`).
-    /// Records in the middle are not read: `verify()` checks them all.
+    /// Summary of channel `name`, read through its time index (see `ChannelInfo`):
+    /// a few `pread`s of headers and entries when the index covers the file, no
+    /// mapping. Records in the middle are not read: `verify()` checks them all.
     [[nodiscard]] ChannelInfo info(std::string_view name) const {
-        return detail::summarize_channel(open(name));
+        return detail::summarize_channel(dir_, name, mappings_.get());
     }
 
     /// Summaries of every channel; a file that cannot be read as a channel gets

@@ -40,22 +40,36 @@ struct OpenedChannel {
 
 namespace detail {
 
-/// Opens channel `name` of log directory `dir`, maps it with `access` advice
-/// (through `mappings` when given, which reuses a mapping of the same file) and
-/// parses its header. Throws `channel_not_found` when there is no such channel.
-[[nodiscard]] inline OpenedChannel open_channel(const std::filesystem::path& dir, std::string_view name,
-                                                ReadAhead access = ReadAhead::normal,
-                                                MappingCache* mappings = nullptr) {
-    const auto path = channel_path(dir, name);
+/// Opens the file of channel `name` of log directory `dir` for reading (at
+/// `path`). Throws `channel_not_found` when there is no such channel.
+[[nodiscard]] inline FileHandle open_channel_file(const std::filesystem::path& dir, std::string_view name,
+                                                  const std::filesystem::path& path) {
     auto file = open_file(path, O_RDONLY);
     if (!file) {
         if (errno == ENOENT) throw channel_not_found({.channel = std::string(name), .path = dir}, "no such channel");
         throw_errno({.channel = std::string(name), .path = path}, "cannot open");
     }
+    return file;
+}
+
+/// Maps channel `name`, open as `file` (at `path`), with `access` advice (through
+/// `mappings` when given, which reuses a mapping of the same file) and parses its header.
+[[nodiscard]] inline OpenedChannel map_channel(std::string_view name, FileHandle file, const std::filesystem::path& path,
+                                               ReadAhead access = ReadAhead::normal, MappingCache* mappings = nullptr) {
     auto segment = mappings != nullptr ? mappings->map(file.get(), path, access)
                                        : MappedSegment::map(file.get(), file_size(file.get(), path), path, access);
     auto header = format::parse_file_header(segment->bytes(), {.channel = std::string(name), .path = path});
     return {std::string(name), std::move(file), std::move(segment), std::move(header)};
+}
+
+/// Opens channel `name` of log directory `dir` and maps it (see `map_channel`).
+/// Throws `channel_not_found` when there is no such channel.
+[[nodiscard]] inline OpenedChannel open_channel(const std::filesystem::path& dir, std::string_view name,
+                                                ReadAhead access = ReadAhead::normal,
+                                                MappingCache* mappings = nullptr) {
+    auto path = channel_path(dir, name);
+    auto file = open_channel_file(dir, name, path);
+    return map_channel(name, std::move(file), path, access, mappings);
 }
 
 /// `open_channel`, then checks that `codec` reads what the channel stores (`codec_mismatch` if not).

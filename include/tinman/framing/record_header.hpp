@@ -83,34 +83,35 @@ struct CheckedRecord {
     std::span<const std::byte> payload;  ///< valid for `intact` and `bad_payload`
 };
 
+/// Checks the 32 record header bytes at `h`, followed by `after` more bytes in the
+/// file: the header checksum, its flags, and that the payload lies inside those
+/// bytes. `intact` here says nothing of the payload's checksum (and sets no payload).
+[[nodiscard]] inline CheckedRecord check_record_header(const std::byte* h, std::uint64_t after) noexcept {
+    CheckedRecord r;
+    const auto decoded = decode_record_header(h);
+    if (!decoded) {
+        // The writer never writes an all-zero header: zeros are space that was never written.
+        static constexpr std::byte zeros[record_header_size]{};
+        r.check = std::memcmp(h, zeros, sizeof zeros) == 0 ? RecordCheck::zero_header : RecordCheck::bad_header;
+        return r;
+    }
+    r.header = *decoded;
+    if (decoded->flags & ~record_flag_skip) r.check = RecordCheck::unknown_flags;
+    else if (decoded->padding > after || decoded->payload_size > after - decoded->padding) r.check = RecordCheck::past_end;
+    else r.check = RecordCheck::intact;
+    return r;
+}
+
 /// Checks the record whose header is at `pos` of the file image `file`: the header
 /// checksum, its flags, that the payload lies inside `file`, and for payloads of
 /// at most `verify_max` bytes their checksum. Reads nothing outside `file`.
 [[nodiscard]] inline CheckedRecord check_record(std::span<const std::byte> file, std::uint64_t pos,
                                                 std::size_t verify_max) noexcept {
-    CheckedRecord r;
-    if (pos > file.size() || file.size() - pos < record_header_size) return r;
-    const std::byte* p = file.data() + pos;
-    const auto h = decode_record_header(p);
-    if (!h) {
-        // The writer never writes an all-zero header: zeros are space that was never written.
-        static constexpr std::byte zeros[record_header_size]{};
-        r.check = std::memcmp(p, zeros, sizeof zeros) == 0 ? RecordCheck::zero_header : RecordCheck::bad_header;
-        return r;
-    }
-    r.header = *h;
-    if (h->flags & ~record_flag_skip) {
-        r.check = RecordCheck::unknown_flags;
-        return r;
-    }
-    const std::uint64_t after = file.size() - pos - record_header_size;
-    if (h->padding > after || h->payload_size > after - h->padding) {
-        r.check = RecordCheck::past_end;
-        return r;
-    }
-    r.payload = file.subspan(pos + record_header_size + h->padding, h->payload_size);
-    r.check = r.payload.size() <= verify_max && crc32c(r.payload) != h->payload_crc ? RecordCheck::bad_payload
-                                                                                     : RecordCheck::intact;
+    if (pos > file.size() || file.size() - pos < record_header_size) return {};
+    auto r = check_record_header(file.data() + pos, file.size() - pos - record_header_size);
+    if (r.check != RecordCheck::intact) return r;
+    r.payload = file.subspan(pos + record_header_size + r.header.padding, r.header.payload_size);
+    if (r.payload.size() <= verify_max && crc32c(r.payload) != r.header.payload_crc) r.check = RecordCheck::bad_payload;
     return r;
 }
 

@@ -1,0 +1,94 @@
+#pragma once
+/// @file
+/// `FileReads`: small reads of a large file by `pread`, for lookups that need a
+/// few hundred bytes of it (a header, an index entry, one record): no mapping,
+/// so no page fault per page touched and no `munmap` afterwards.
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <vector>
+
+#include "../framing/crc32c.hpp"
+
+namespace tinman::detail {
+
+/// Reads a file of `size` bytes open as `fd` in windows of up to 4 KiB; a read
+/// that the last window holds costs no system call. Every result is clipped to
+/// the file's size as given; nullopt when the file returns fewer bytes (it
+/// shrank) or a read fails.
+class FileReads {
+public:
+    static constexpr std::size_t window = 4096;
+
+    FileReads(int fd, std::uint64_t size) noexcept : fd_(fd), size_(size) {}
+
+    [[nodiscard]] std::uint64_t size() const noexcept { return size_; }
+
+    /// The bytes [pos, pos + n) of the file, n <= `window`, fewer at the end of the
+    /// file; valid until the next call.
+    [[nodiscard]] std::optional<std::span<const std::byte>> bytes(std::uint64_t pos, std::size_t n) noexcept {
+        if (pos > size_) return std::nullopt;
+        n = static_cast<std::size_t>(std::min<std::uint64_t>({n, window, size_ - pos}));
+        if (pos < start_ || pos + n > start_ + filled_) {
+            const auto want = static_cast<std::size_t>(std::min<std::uint64_t>(window, size_ - pos));
+            if (!read_exactly(buffer_.data(), want, pos)) {
+                filled_ = 0;
+                return std::nullopt;
+            }
+            start_ = pos;
+            filled_ = want;
+        }
+        return std::span<const std::byte>{buffer_.data() + (pos - start_), n};
+    }
+
+    /// CRC32C of the bytes [pos, pos + n): from the window when it holds them, else
+    /// read in chunks of up to 256 KiB (one system call per chunk, not per page).
+    [[nodiscard]] std::optional<std::uint32_t> crc(std::uint64_t pos, std::uint64_t n) {
+        if (pos > size_ || n > size_ - pos) return std::nullopt;
+        if (n <= window) {
+            const auto part = bytes(pos, static_cast<std::size_t>(n));
+            if (!part || part->size() != n) return std::nullopt;
+            return crc32c(*part);
+        }
+        constexpr std::uint64_t chunk = std::uint64_t{256} << 10;
+        std::vector<std::byte> buffer(static_cast<std::size_t>(std::min(n, chunk)));
+        std::uint32_t c = 0;
+        while (n > 0) {
+            const auto part = static_cast<std::size_t>(std::min<std::uint64_t>(n, buffer.size()));
+            if (!read_exactly(buffer.data(), part, pos)) return std::nullopt;
+            c = crc32c({buffer.data(), part}, c);
+            pos += part;
+            n -= part;
+        }
+        return c;
+    }
+
+    /// Reads exactly `n` bytes at `pos` into `out`, through EINTR and short reads.
+    [[nodiscard]] bool read_exactly(std::byte* out, std::size_t n, std::uint64_t pos) const noexcept {
+        while (n > 0) {
+            const ssize_t got = ::pread(fd_, out, n, static_cast<off_t>(pos));
+            if (got < 0 && errno == EINTR) continue;
+            if (got <= 0) return false;
+            out += got;
+            n -= static_cast<std::size_t>(got);
+            pos += static_cast<std::uint64_t>(got);
+        }
+        return true;
+    }
+
+private:
+    int fd_;
+    std::uint64_t size_;
+    std::uint64_t start_ = 0;  // the window holds the file's bytes [start_, start_ + filled_)
+    std::size_t filled_ = 0;
+    alignas(8) std::array<std::byte, window> buffer_;
+};
+
+}  // namespace tinman::detail
