@@ -83,7 +83,8 @@ public:
     [[nodiscard]] const ChannelMetadata& metadata() const { return state().opened.header.metadata; }
     /// Records read so far, where the intact data ends and why reading stopped.
     [[nodiscard]] const ScanStatus& status() const { return state().scanner.status(); }
-    /// The mapping the values point into.
+    /// The bytes the values point into: the channel's mapping, or while the scan is
+    /// in the channel's first 4 KiB, those bytes read into memory (see `ObLogReader::read_channel`).
     [[nodiscard]] const SegmentPtr& segment() const { return state().opened.segment; }
 
 private:
@@ -103,10 +104,11 @@ private:
             const SegmentPtr& seg = opened.segment;
             const std::uint64_t from = scanner.status().intact_end;
             const std::uint64_t size = detail::file_size(opened.file.get(), seg->path());
-            if (size > seg->offset() + seg->size()) {
+            if (size > seg->offset() + seg->size() || !seg->mapped()) {
                 // The same mapping when it has room (pages already mapped stay mapped), else a
-                // new one from the page holding the first unread byte, with room to grow.
-                auto grown = seg->grown(size - seg->offset());
+                // new one from the page holding the first unread byte, with room to grow. Bytes
+                // that were read are mapped now: only a mapping sees a record completed in place.
+                auto grown = seg->mapped() ? seg->grown(size - seg->offset()) : nullptr;
                 if (!grown) {
                     const std::uint64_t base = from / MappedSegment::page_size() * MappedSegment::page_size();
                     grown = MappedSegment::map(opened.file.get(), base, size - base, seg->path(), options.access,
@@ -127,7 +129,7 @@ private:
 
         void advance() {
             for (;;) {
-                current = past_range ? std::nullopt : detail::next_record(scanner, options.strict, [this] { return opened.where(); });
+                current = past_range ? std::nullopt : next_record();
                 if (current) read_ahead(*current);
                 if (!current || !ranged) break;
                 running_max = std::max(running_max, current->timestamp);
@@ -138,6 +140,29 @@ private:
                 }
                 if (current->timestamp >= window.from) break;
             }
+        }
+
+        /// The scan's next record; when the scan started on the channel's first bytes
+        /// read into memory (see `detail::open_channel_head`) and ends with them, the
+        /// file is mapped and the scan goes on from its first record not yielded.
+        std::optional<RecordView> next_record() {
+            if (!opened.segment->mapped()) {
+                if (auto r = scanner.next()) return r;
+                map_rest();  // also after damage: the bytes past them may tell a torn record from damage
+            }
+            return detail::next_record(scanner, options.strict, [this] { return opened.where(); });
+        }
+
+        void map_rest() {
+            const SegmentPtr& seg = opened.segment;
+            const std::uint64_t size = detail::file_size(opened.file.get(), seg->path());
+            if (size <= seg->offset() + seg->size()) return;  // they were the whole file
+            const std::uint64_t from = scanner.status().intact_end;
+            opened.segment = opened.mappings ? opened.mappings->map(opened.file.get(), seg->path(), options.access)
+                                             : MappedSegment::map(opened.file.get(), 0, size, seg->path(), options.access,
+                                                                  detail::mapping_capacity_for(size));
+            scanner = RecordScanner(opened.segment->bytes(), from, options.payload_verify_max(), 0,
+                                    scanner.status().records);
         }
 
         /// Maps the next window of the file in one system call before the scan reaches

@@ -6,13 +6,16 @@
 
 #include <fcntl.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 
 #include "../codecs/codec.hpp"
+#include "../detail/endian.hpp"
 #include "../detail/posix.hpp"
 #include "../framing/channel_files.hpp"
 #include "../framing/file_header.hpp"
@@ -27,8 +30,10 @@ namespace tinman {
 struct OpenedChannel {
     std::string name;
     detail::FileHandle file;  ///< kept open so that readers can map what is appended
-    SegmentPtr segment;
+    SegmentPtr segment;  ///< the file mapped whole, or its first bytes read (see `open_channel_head`)
     format::FileHeader header;
+    /// The reader's mappings, where a scan that started on bytes read maps the file (may be null).
+    std::shared_ptr<detail::MappingCache> mappings{};
 
     /// The channel and its file, for errors.
     [[nodiscard]] ErrorContext where() const { return {.channel = name, .path = segment->path()}; }
@@ -72,11 +77,49 @@ namespace detail {
     return map_channel(name, std::move(file), path, access, mappings);
 }
 
+/// Bytes of a channel that `open_channel_head` reads instead of mapping them.
+inline constexpr std::uint64_t head_read_bytes = 4096;
+
+/// Opens channel `name` of log directory `dir` for a scan from its first record:
+/// through the cached mapping of it in `mappings` if there is one, else by reading
+/// its first `head_read_bytes` (one `pread`; a mapping's page faults and `munmap`
+/// cost more than that read when one record is wanted). The scan maps the file
+/// when it gets past them (see `ChannelReader`). A header longer than that is mapped.
+[[nodiscard]] inline OpenedChannel open_channel_head(const std::filesystem::path& dir, std::string_view name,
+                                                     std::shared_ptr<MappingCache> mappings) {
+    auto path = channel_path(dir, name);
+    auto file = open_channel_file(dir, name, path);
+    const FileIdentity id = file_identity(file.get(), path);
+    auto segment = mappings ? mappings->find(id, path, ReadAhead::normal) : nullptr;
+    if (!segment) {
+        segment = MappedSegment::read(file.get(), std::min(id.size, head_read_bytes), path);
+        const auto bytes = segment->bytes();
+        const bool whole = segment->size() == id.size;
+        if (!whole && (bytes.size() < format::file_header_size ||
+                       detail::load_le<std::uint32_t>(&bytes[format::file_field::records_offset]) > bytes.size())) {
+            auto opened = map_channel(name, std::move(file), path, ReadAhead::normal, mappings.get());
+            opened.mappings = std::move(mappings);
+            return opened;
+        }
+    }
+    auto header = format::parse_file_header(segment->bytes(), {.channel = std::string(name), .path = path});
+    return {std::string(name), std::move(file), std::move(segment), std::move(header), std::move(mappings)};
+}
+
 /// `open_channel`, then checks that `codec` reads what the channel stores (`codec_mismatch` if not).
 template <Codec C>
 [[nodiscard]] OpenedChannel open_channel(const std::filesystem::path& dir, std::string_view name, const C& codec,
                                          ReadAhead access, MappingCache* mappings = nullptr) {
     auto opened = open_channel(dir, name, access, mappings);
+    if (auto why = codec.mismatch(opened.header.codec); !why.empty()) throw codec_mismatch(opened.where(), why);
+    return opened;
+}
+
+/// `open_channel_head`, then checks that `codec` reads what the channel stores (`codec_mismatch` if not).
+template <Codec C>
+[[nodiscard]] OpenedChannel open_channel_head(const std::filesystem::path& dir, std::string_view name, const C& codec,
+                                              std::shared_ptr<MappingCache> mappings) {
+    auto opened = open_channel_head(dir, name, std::move(mappings));
     if (auto why = codec.mismatch(opened.header.codec); !why.empty()) throw codec_mismatch(opened.where(), why);
     return opened;
 }

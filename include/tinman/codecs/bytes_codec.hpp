@@ -11,7 +11,8 @@
 
 namespace tinman {
 
-/// Bytes of one record, inside a mapping that `owner` keeps alive.
+/// Bytes of one record, inside the memory `owner` keeps alive (the mapping, or the
+/// first bytes of the file read into memory: see `ObLogReader::read_channel`).
 struct BytesView {
     std::span<const std::byte> bytes;
     SegmentPtr owner;

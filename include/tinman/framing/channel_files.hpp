@@ -4,13 +4,18 @@
 /// (a name can never reach outside its directory), its time index beside it,
 /// and the listing of a directory's channels.
 
+#include <dirent.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <system_error>
 #include <vector>
 
+#include "../detail/posix.hpp"
 #include "../error.hpp"
 #include "file_header.hpp"
 
@@ -74,12 +79,20 @@ inline void require_log_directory(const std::filesystem::path& dir) {
 [[nodiscard]] inline std::vector<std::string> channel_names_in(const std::filesystem::path& dir,
                                                               std::string_view suffix) {
     std::vector<std::string> names;
-    for (const auto& entry : std::filesystem::directory_iterator(dir)) {
-        const std::string file = entry.path().filename().string();
-        if (file.size() <= suffix.size() || !file.ends_with(suffix)) continue;
-        std::string name = file.substr(0, file.size() - suffix.size());
-        if (channel_name_problem(name).empty()) names.push_back(std::move(name));
+    // readdir, not std::filesystem::directory_iterator: half the system calls, for a listing
+    // that summaries of a few channels wait for.
+    const std::unique_ptr<DIR, int (*)(DIR*)> d(::opendir(dir.c_str()), &::closedir);
+    if (!d) detail::throw_errno({.path = dir}, "cannot list the directory");
+    errno = 0;
+    while (const dirent* entry = ::readdir(d.get())) {
+        const std::string_view file = entry->d_name;
+        if (file.size() > suffix.size() && file.ends_with(suffix)) {
+            std::string name(file.substr(0, file.size() - suffix.size()));
+            if (channel_name_problem(name).empty()) names.push_back(std::move(name));
+        }
+        errno = 0;
     }
+    if (errno != 0) detail::throw_errno({.path = dir}, "cannot list the directory");
     std::sort(names.begin(), names.end());
     return names;
 }

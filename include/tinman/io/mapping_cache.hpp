@@ -45,6 +45,17 @@ public:
         return e.segment;
     }
 
+    /// The cached mapping of the file `id` (at `path`), grown to its current size
+    /// and given `access` advice; null when there is none to reuse.
+    [[nodiscard]] SegmentPtr find(const FileIdentity& id, const std::filesystem::path& path, ReadAhead access) {
+        std::lock_guard lock(mutex_);
+        const auto it = entries_.find(path.native());
+        if (it == entries_.end() || !it->second.segment || !it->second.id.same_file(id)) return nullptr;
+        auto segment = it->second.segment->grown(id.size);
+        if (segment) segment->advise(access);
+        return segment;
+    }
+
 private:
     struct Entry {
         FileIdentity id;

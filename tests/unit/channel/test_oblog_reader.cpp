@@ -280,15 +280,20 @@ TEST_CASE("ObLogReader: reading a channel again reuses its mapping, grown as the
     for (int i = 0; i < 10; ++i) w(i, xt::xarray<double>{double(i), 1.0});
     w.flush();
     ObLogReader reader{dir.path()};
-    const std::byte* base = nullptr;
     {
-        auto first = reader.read_channel<NdArrayCodec<double>>("c");
+        auto first = reader.read_channel<NdArrayCodec<double>>("c");  // the file's 4 KiB head, read: not mapped
         CHECK(std::ranges::distance(first) == 10);
-        base = first.segment()->bytes().data();
+        CHECK_FALSE(first.segment()->mapped());
     }
     auto indexed = reader.indexed_channel<NdArrayCodec<double>>("c");
-    CHECK(indexed.segment()->bytes().data() == base);
+    const std::byte* base = indexed.segment()->bytes().data();
+    CHECK(indexed.segment()->mapped());
     CHECK(reader.info("c").records == 10);
+    {
+        auto second = reader.read_channel<NdArrayCodec<double>>("c");  // the reader's mapping, reused
+        CHECK(second.segment()->bytes().data() == base);
+        CHECK(std::ranges::distance(second) == 10);
+    }
 
     for (int i = 10; i < 20; ++i) w(i, xt::xarray<double>{double(i), 1.0});
     w.flush();
@@ -461,4 +466,115 @@ TEST_CASE("ObLogReader: a writer in another process is seen, and gone once it ex
     CHECK(WIFEXITED(status));
     CHECK_FALSE(reader.has_writer("imu"));
     for (int fd : {ready[0], ready[1], release[0], release[1]}) ::close(fd);
+}
+
+namespace {
+/// Writes `records` BytesCodec records to channel `name`: record 0 of `first_size` bytes,
+/// then records of 1 + (i * 37) % 700 bytes, byte j of record i being (i + j) % 251.
+void write_bytes(const std::filesystem::path& dir, const std::string& name, std::size_t records,
+                 std::size_t first_size) {
+    ObLogWriter log{dir};
+    auto w = log.get_writer(name, BytesCodec{});
+    for (std::size_t i = 0; i < records; ++i) {
+        std::vector<std::byte> b(i == 0 ? first_size : 1 + (i * 37) % 700);
+        for (std::size_t j = 0; j < b.size(); ++j) b[j] = static_cast<std::byte>((i + j) % 251);
+        w(static_cast<std::int64_t>(i), std::span<const std::byte>(b));
+    }
+}
+
+/// True when `v` is record `i` as `write_bytes` wrote it.
+bool is_record(const BytesView& v, std::size_t i, std::size_t first_size) {
+    if (v.bytes.size() != (i == 0 ? first_size : 1 + (i * 37) % 700)) return false;
+    for (std::size_t j = 0; j < v.bytes.size(); ++j)
+        if (v.bytes[j] != static_cast<std::byte>((i + j) % 251)) return false;
+    return true;
+}
+}  // namespace
+
+TEST_CASE("ObLogReader: a scan starts on the first 4 KiB read into memory and goes on in the mapping, every record once") {
+    // First records of 1 to 1200 bytes move every later record across the 4 KiB boundary,
+    // ending exactly on it for some.
+    for (std::size_t first_size = 1; first_size <= 1200; first_size += 29) {
+        CAPTURE(first_size);
+        TempDir dir;
+        write_bytes(dir.path(), "c", 60, first_size);
+        const ObLogReader reader{dir.path()};
+        ReadOptions strict;
+        strict.strict = true;
+        auto channel = reader.read_channel<BytesCodec>("c", {}, strict);
+        std::size_t n = 0, read = 0, mapped = 0;
+        for (auto&& [t, v] : channel) {
+            REQUIRE(t == static_cast<std::int64_t>(n));
+            REQUIRE(is_record(v, n, first_size));
+            (v.owner->mapped() ? mapped : read) += 1;
+            if (!v.owner->mapped()) CHECK(mapped == 0);  // copies only before the first mapped record
+            ++n;
+        }
+        CHECK(n == 60);
+        CHECK(read > 0);
+        CHECK(mapped > 0);
+        CHECK(channel.status().clean());
+        CHECK(channel.status().records == 60);
+        CHECK(channel.segment()->mapped());
+    }
+}
+
+TEST_CASE("ObLogReader: damage and torn tails in the first 4 KiB read are found as in the mapping") {
+    TempDir dir;
+    const auto file = dir / "c.tinman";
+    SUBCASE("a damaged payload in the head of a larger file") {
+        write_bytes(dir.path(), "c", 60, 8);
+        std::uint64_t third = 0;  // offset of record 3's payload
+        {
+            const ObLogReader reader{dir.path()};
+            auto indexed = reader.indexed_channel<BytesCodec>("c");
+            third = static_cast<std::uint64_t>(indexed[3].value.bytes.data() - indexed.segment()->bytes().data());
+        }
+        REQUIRE(third < 4096);
+        auto bytes = test::read_file(file);
+        bytes.at(third) ^= std::byte{1};
+        test::write_file(file, bytes);
+        const ObLogReader reader{dir.path()};
+        auto channel = reader.read_channel<BytesCodec>("c");
+        CHECK(std::ranges::distance(channel) == 3);
+        CHECK(channel.status().stop == ScanStop::corrupt);
+        ReadOptions strict;
+        strict.strict = true;
+        auto throwing = reader.read_channel<BytesCodec>("c", {}, strict);
+        CHECK_THROWS_WITH_AS((void)std::ranges::distance(throwing), doctest::Contains("payload checksum mismatch"),
+                             format_error);
+    }
+    SUBCASE("a torn tail in a file smaller than the head") {
+        write_bytes(dir.path(), "c", 3, 8);
+        auto bytes = test::read_file(file);
+        REQUIRE(bytes.size() < 4096);
+        bytes.resize(bytes.size() + 20, std::byte{9});
+        test::write_file(file, bytes);
+        const ObLogReader reader{dir.path()};
+        auto channel = reader.read_channel<BytesCodec>("c");
+        CHECK(std::ranges::distance(channel) == 3);
+        CHECK(channel.status().stop == ScanStop::torn);
+        CHECK(channel.status().skipped_bytes == 20);
+    }
+}
+
+TEST_CASE("ObLogReader: a channel followed from its first 4 KiB read sees what is appended, through a mapping") {
+    TempDir dir;
+    ObLogWriter log{dir.path()};
+    auto w = log.get_writer("c", BytesCodec{});
+    const std::byte one[1]{std::byte{1}};
+    w(0, std::span<const std::byte>(one));
+    w.flush();
+    const ObLogReader reader{dir.path()};
+    auto channel = reader.read_channel<BytesCodec>("c");
+    CHECK(std::ranges::distance(channel) == 1);
+    CHECK_FALSE(channel.segment()->mapped());
+    CHECK_FALSE(channel.refresh());
+    for (int i = 1; i <= 300; ++i) w(i, std::span<const std::byte>(one));
+    w.flush();
+    REQUIRE(channel.refresh());
+    CHECK(channel.segment()->mapped());
+    std::int64_t expected = 1;
+    for (auto&& [t, v] : channel) CHECK(t == expected++);
+    CHECK(expected == 301);
 }
