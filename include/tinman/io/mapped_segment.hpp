@@ -155,13 +155,15 @@ public:
     /// random, it may also fill the page cache with huge (2 MiB) folios, which later
     /// mappings of the file map with one page-table entry each instead of 512.
     void advise(ReadAhead access) const noexcept {
-        if (!mapping_ || !mapping_->mapped || mapping_->advice.exchange(static_cast<int>(access)) == static_cast<int>(access))
-            return;
+        if (!mapping_ || !mapping_->mapped) return;
+        const int before = mapping_->advice.exchange(static_cast<int>(access));
+        if (before == static_cast<int>(access)) return;
         // Advice only: a kernel that refuses it reads as it would anyway. Huge folios make
         // touching a page once much cheaper where page tables are costly to fill (about 30x
         // measured on a VM that shadows them), and unmapping too; a random read would
         // bring in 2 MiB for one record, so random access advises against them.
-        (void)::madvise(mapping_->base, mapping_->length, detail::madvice_for(access));
+        if (before != -1 || access != ReadAhead::normal)  // a new mapping reads normally already
+            (void)::madvise(mapping_->base, mapping_->length, detail::madvice_for(access));
         (void)::madvise(mapping_->base, mapping_->length, access == ReadAhead::random ? MADV_NOHUGEPAGE : MADV_HUGEPAGE);
     }
 
