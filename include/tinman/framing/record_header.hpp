@@ -56,13 +56,18 @@ inline void encode_record_header(const RecordHeader& h, std::byte* out) noexcept
     return detail::load_le<std::uint32_t>(h + record_field::header_crc);
 }
 
-/// Decodes 32 header bytes; nullopt when the header checksum does not match.
-[[nodiscard]] inline std::optional<RecordHeader> decode_record_header(const std::byte* in) noexcept {
+/// The fields of 32 header bytes, unverified.
+[[nodiscard]] inline RecordHeader load_record_header(const std::byte* in) noexcept {
     namespace field = record_field;
-    if (stored_record_crc(in) != crc32c({in, field::header_crc})) return std::nullopt;
     return RecordHeader{static_cast<std::int64_t>(detail::load_le<std::uint64_t>(in + field::timestamp)),
                         detail::load_le<std::uint64_t>(in + field::payload_size), detail::load_le<std::uint32_t>(in + field::padding),
                         detail::load_le<std::uint32_t>(in + field::payload_crc), detail::load_le<std::uint32_t>(in + field::flags)};
+}
+
+/// Decodes 32 header bytes; nullopt when the header checksum does not match.
+[[nodiscard]] inline std::optional<RecordHeader> decode_record_header(const std::byte* in) noexcept {
+    if (stored_record_crc(in) != crc32c({in, record_field::header_crc})) return std::nullopt;
+    return load_record_header(in);
 }
 
 /// What `check_record` found at an offset.
@@ -108,7 +113,29 @@ struct CheckedRecord {
 [[nodiscard]] inline CheckedRecord check_record(std::span<const std::byte> file, std::uint64_t pos,
                                                 std::size_t verify_max) noexcept {
     if (pos > file.size() || file.size() - pos < record_header_size) return {};
-    auto r = check_record_header(file.data() + pos, file.size() - pos - record_header_size);
+    const std::byte* h = file.data() + pos;
+    const std::uint64_t after = file.size() - pos - record_header_size;
+    // A small payload inside the file, by the header's sizes (unverified, but checked against
+    // the file, so the read stays inside it): both checksums at once. A header that does
+    // not match takes the general path below.
+    const auto size = detail::load_le<std::uint64_t>(h + record_field::payload_size);
+    const auto padding = detail::load_le<std::uint32_t>(h + record_field::padding);
+    if (size <= verify_max && size < detail::crc32c_pair_max_bytes && padding <= after && size <= after - padding) {
+        const std::span<const std::byte> payload{h + record_header_size + padding, static_cast<std::size_t>(size)};
+        const auto [header_crc, payload_crc] = crc32c_pair({h, record_field::header_crc}, payload);
+        if (header_crc == stored_record_crc(h)) {
+            CheckedRecord r;
+            r.header = load_record_header(h);
+            if (r.header.flags & ~record_flag_skip) {
+                r.check = RecordCheck::unknown_flags;
+                return r;
+            }
+            r.payload = payload;
+            r.check = payload_crc == r.header.payload_crc ? RecordCheck::intact : RecordCheck::bad_payload;
+            return r;
+        }
+    }
+    auto r = check_record_header(h, after);
     if (r.check != RecordCheck::intact) return r;
     r.payload = file.subspan(pos + record_header_size + r.header.padding, r.header.payload_size);
     if (r.payload.size() <= verify_max && crc32c(r.payload) != r.header.payload_crc) r.check = RecordCheck::bad_payload;
