@@ -295,7 +295,8 @@ private:
         fd_ = tmp.take_file();
         const int fd = fd_.get();
         try {
-            lock(fd);
+            if (tmp.locked()) (void)detail::set_writer_mark(fd);  // its lock is the writer's (see `lock`)
+            else lock(fd);
             const auto header = format::encode_file_header(codec, metadata);
             write_header(header);
             // The header must be on disk before the name is, or a power loss could leave an empty

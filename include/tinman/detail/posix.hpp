@@ -14,6 +14,7 @@
 #include <ctime>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstddef>
 #include <cstdint>
@@ -219,33 +220,49 @@ inline void sync_directory(const std::filesystem::path& dir) {
 /// file appears complete or not at all; the temporary name is removed if it
 /// never is. The name is random: a crash can leave such a file behind, and a
 /// name made from the pid would be taken again by the next process with that pid.
+/// The number in the next temporary file name: random, drawn once per process
+/// (`reseed`: again, after a name was taken, e.g. by a forked copy of this
+/// process counting from the same number), then counting in large odd steps.
+[[nodiscard]] inline std::uint64_t temporary_name_number(bool reseed = false) noexcept {
+    static std::atomic<std::uint64_t> next{0};
+    static std::atomic<bool> seeded{false};
+    if (reseed || !seeded.load(std::memory_order_acquire)) {
+        std::uint64_t random = 0;
+        if (::getrandom(&random, sizeof random, GRND_NONBLOCK) != static_cast<ssize_t>(sizeof random))
+            random = static_cast<std::uint64_t>(::getpid()) << 32 ^ static_cast<std::uint64_t>(std::time(nullptr));
+        next.store(random, std::memory_order_relaxed);
+        seeded.store(true, std::memory_order_release);
+    }
+    return next.fetch_add(0x9E3779B97F4A7C15ull, std::memory_order_relaxed);
+}
+
 class TemporaryFile {
 public:
     TemporaryFile() = default;
     TemporaryFile(const std::filesystem::path& dir, const std::string& stem) {
         for (int attempt = 0;; ++attempt) {
-            std::uint64_t random = 0;
-            if (::getrandom(&random, sizeof random, GRND_NONBLOCK) != static_cast<ssize_t>(sizeof random))
-                random = static_cast<std::uint64_t>(::getpid()) << 32 ^ static_cast<std::uint64_t>(attempt);
             char suffix[17];
-            std::snprintf(suffix, sizeof suffix, "%016llx", static_cast<unsigned long long>(random));
+            std::snprintf(suffix, sizeof suffix, "%016llx",
+                          static_cast<unsigned long long>(temporary_name_number(attempt > 0)));
             auto path = dir / ("." + stem + "." + suffix + ".tmp");
             file_ = open_file(path, O_RDWR | O_CREAT | O_EXCL);
             if (file_) {
                 // Locked while its creator lives: `remove_stale_temporaries` removes only unlocked ones.
-                (void)lock_exclusive(file_.get());
+                locked_ = lock_exclusive(file_.get()) == 0;
                 path_ = std::move(path);
                 return;
             }
             if (errno != EEXIST || attempt == 8) throw_errno({.path = path}, "cannot create");
         }
     }
-    TemporaryFile(TemporaryFile&& o) noexcept : file_(std::move(o.file_)), path_(std::exchange(o.path_, {})) {}
+    TemporaryFile(TemporaryFile&& o) noexcept
+        : file_(std::move(o.file_)), path_(std::exchange(o.path_, {})), locked_(std::exchange(o.locked_, false)) {}
     TemporaryFile& operator=(TemporaryFile&& o) noexcept {
         if (this != &o) {
             discard();
             file_ = std::move(o.file_);
             path_ = std::exchange(o.path_, {});
+            locked_ = std::exchange(o.locked_, false);
         }
         return *this;
     }
@@ -255,14 +272,21 @@ public:
     [[nodiscard]] FileHandle take_file() noexcept { return std::move(file_); }
     /// The temporary name (empty once published or discarded).
     [[nodiscard]] const std::filesystem::path& path() const noexcept { return path_; }
+    /// True when the file was created under an exclusive `flock`, held by its descriptor.
+    [[nodiscard]] bool locked() const noexcept { return locked_; }
 
     /// Moves the file to `target`, replacing what is there (`rename`) or only if
-    /// nothing is (`link`, then the temporary name goes). 0, or the errno
-    /// (`EEXIST`: `target` exists and `replace` is false).
+    /// nothing is (`renameat2` with `RENAME_NOREPLACE`; where the file system lacks
+    /// it, `link` then removing the temporary name). 0, or the errno (`EEXIST`:
+    /// `target` exists and `replace` is false).
     [[nodiscard]] int publish(const std::filesystem::path& target, bool replace) noexcept {
-        if ((replace ? ::rename(path_.c_str(), target.c_str()) : ::link(path_.c_str(), target.c_str())) != 0)
-            return errno;
-        if (!replace) ::unlink(path_.c_str());
+        if (replace) {
+            if (::rename(path_.c_str(), target.c_str()) != 0) return errno;
+        } else if (::renameat2(AT_FDCWD, path_.c_str(), AT_FDCWD, target.c_str(), RENAME_NOREPLACE) != 0) {
+            if (errno != EINVAL && errno != ENOSYS && errno != EOPNOTSUPP) return errno;
+            if (::link(path_.c_str(), target.c_str()) != 0) return errno;
+            ::unlink(path_.c_str());
+        }
         path_.clear();
         return 0;
     }
@@ -276,6 +300,7 @@ public:
 private:
     FileHandle file_;
     std::filesystem::path path_;
+    bool locked_ = false;
 };
 
 /// True for names that `TemporaryFile` makes: `.<stem>.<16 hex digits>.tmp`.

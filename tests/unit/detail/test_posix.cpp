@@ -202,6 +202,17 @@ TEST_CASE("TemporaryFile: a new hidden file with a random name, opened read-writ
         CHECK(text(test::read_file(dir / "b")) == "abc");
         CHECK_FALSE(std::filesystem::exists(first_path));
     }
+    SUBCASE("a name already taken (a forked copy of the process counts from the same number) is passed over") {
+        const std::uint64_t next = temporary_name_number() + 0x9E3779B97F4A7C15ull;
+        char suffix[17];
+        std::snprintf(suffix, sizeof suffix, "%016llx", static_cast<unsigned long long>(next));
+        const auto taken = dir / (std::string(".imu.tinman.") + suffix + ".tmp");
+        test::write_file(taken, test::as_bytes("theirs"));
+        TemporaryFile t(dir.path(), "imu.tinman");
+        CHECK(t.path() != taken);
+        CHECK(t.locked());
+        CHECK(text(test::read_file(taken)) == "theirs");
+    }
     SUBCASE("an unpublished file is removed with its object") {
         files.clear();
         for (const auto& n : names) CHECK_FALSE(std::filesystem::exists(n));
