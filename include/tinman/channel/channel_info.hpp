@@ -80,8 +80,12 @@ namespace detail {
         format::stored_record_crc(h->data()) != e.record_crc)
         return std::nullopt;
     const std::uint64_t payload = e.offset + format::record_header_size + r.header.padding;
-    if (r.header.payload_size <= verify_max && file.crc(payload, r.header.payload_size) != r.header.payload_crc)
-        return std::nullopt;
+    if (r.header.payload_size <= verify_max) {
+        std::uint32_t crc = 0;
+        if (!file.for_each_chunk(payload, r.header.payload_size, [&](auto part) { crc = crc32c(part, crc); }) ||
+            crc != r.header.payload_crc)
+            return std::nullopt;
+    }
     return payload + r.header.payload_size;
 }
 

@@ -15,8 +15,6 @@
 #include <span>
 #include <vector>
 
-#include "../framing/crc32c.hpp"
-
 namespace tinman::detail {
 
 /// Reads a file of `size` bytes open as `fd` in windows of up to 4 KiB; a read
@@ -48,26 +46,28 @@ public:
         return std::span<const std::byte>{buffer_.data() + (pos - start_), n};
     }
 
-    /// CRC32C of the bytes [pos, pos + n): from the window when it holds them, else
-    /// read in chunks of up to 256 KiB (one system call per chunk, not per page).
-    [[nodiscard]] std::optional<std::uint32_t> crc(std::uint64_t pos, std::uint64_t n) {
-        if (pos > size_ || n > size_ - pos) return std::nullopt;
+    /// Calls `f(chunk)` on the bytes [pos, pos + n) in file order: the window when it
+    /// holds them, else chunks of up to 256 KiB (one system call each, not one per
+    /// page). False when they could not all be read.
+    template <class F>
+    [[nodiscard]] bool for_each_chunk(std::uint64_t pos, std::uint64_t n, F&& f) {
+        if (pos > size_ || n > size_ - pos) return false;
         if (n <= window) {
             const auto part = bytes(pos, static_cast<std::size_t>(n));
-            if (!part || part->size() != n) return std::nullopt;
-            return crc32c(*part);
+            if (!part || part->size() != n) return false;
+            f(*part);
+            return true;
         }
         constexpr std::uint64_t chunk = std::uint64_t{256} << 10;
         std::vector<std::byte> buffer(static_cast<std::size_t>(std::min(n, chunk)));
-        std::uint32_t c = 0;
         while (n > 0) {
             const auto part = static_cast<std::size_t>(std::min<std::uint64_t>(n, buffer.size()));
-            if (!read_exactly(buffer.data(), part, pos)) return std::nullopt;
-            c = crc32c({buffer.data(), part}, c);
+            if (!read_exactly(buffer.data(), part, pos)) return false;
+            f(std::span<const std::byte>{buffer.data(), part});
             pos += part;
             n -= part;
         }
-        return c;
+        return true;
     }
 
     /// Reads exactly `n` bytes at `pos` into `out`, through EINTR and short reads.
