@@ -130,7 +130,16 @@ public:
 private:
     friend class AnyArrayCodec;  // its decoder rebases a prototype onto each record's bytes
 
-    [[nodiscard]] detail::ArrayPayload payload() const { return {dtype(), shape_, size(), data_}; }
+    /// The array as `detail::view_array` reads it, the shape not copied.
+    struct ShapedBytes {
+        std::string_view dtype;
+        const shape_type& shape;
+        std::size_t count;
+        std::span<const std::byte> data;
+        [[nodiscard]] std::size_t rank() const noexcept { return shape.size(); }
+        [[nodiscard]] std::size_t dim(std::size_t i) const noexcept { return shape[i]; }
+    };
+    [[nodiscard]] ShapedBytes payload() const noexcept { return {dtype(), shape_, size(), data_}; }
 
     template <Element T>
     [[nodiscard]] std::string mismatch_text() const {

@@ -68,11 +68,15 @@ template <Element T, std::size_t Rank = dynamic_rank, class A>
     if constexpr (std::is_same_v<T, bool>)
         if (!bool_bytes_valid(a.data)) throw format_error("bool array holds a byte other than 0 or 1");
     ViewBuffer<T> buffer(reinterpret_cast<const T*>(data), a.count, owner);
-    using shape = std::conditional_t<Rank == dynamic_rank, shape_type, std::array<std::size_t, Rank>>;
-    shape s{};
-    if constexpr (Rank == dynamic_rank) s.resize(a.rank());
-    for (std::size_t i = 0; i < s.size(); ++i) s[i] = a.dim(i);
-    return ArrayView<T, Rank>(std::move(buffer), s);
+    if constexpr (Rank == dynamic_rank && requires { { a.shape } -> std::convertible_to<const shape_type&>; }) {
+        return ArrayView<T, Rank>(std::move(buffer), a.shape);  // the shape as it is, no element-wise copy
+    } else {
+        using shape = std::conditional_t<Rank == dynamic_rank, shape_type, std::array<std::size_t, Rank>>;
+        shape s{};
+        if constexpr (Rank == dynamic_rank) s.resize(a.rank());
+        for (std::size_t i = 0; i < s.size(); ++i) s[i] = a.dim(i);
+        return ArrayView<T, Rank>(std::move(buffer), s);
+    }
 }
 
 }  // namespace detail
