@@ -138,9 +138,11 @@ namespace detail {
     if (!front || front->offset != header.records_offset || !tail || tail->size() != format::index_entry_size)
         return std::nullopt;
     const auto back = format::decode_index_entry(tail->data(), count - 1);
-    // A scan would verify the last record whole (it ends the file): so is it here.
+    // A scan would verify the last record whole (it ends the file): so is it here, once
+    // it is known to end the file (else the mapped path scans on from it).
     if (!back || !indexed_record_end(file, header.records_offset, *front, default_verify_max_bytes) ||
-        indexed_record_end(file, header.records_offset, *back, SIZE_MAX) != *size)
+        indexed_record_end(file, header.records_offset, *back, default_verify_max_bytes) != *size ||
+        !indexed_record_end(file, header.records_offset, *back, SIZE_MAX))
         return std::nullopt;
 
     ChannelInfo info;

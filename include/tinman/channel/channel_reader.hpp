@@ -12,6 +12,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 
 #include "../codecs/codec.hpp"
 #include "../framing/record_scanner.hpp"
@@ -153,14 +154,21 @@ private:
             return detail::next_record(scanner, options.strict, [this] { return opened.where(); });
         }
 
+        /// Maps what the file held when it was opened, as a reader that mapped it then
+        /// would see (records appended since wait for `refresh()`), and scans on from
+        /// the first record not yielded. The bytes read stay alive with the reader, like
+        /// the mapping, so that record payloads taken from them stay valid.
         void map_rest() {
             const SegmentPtr& seg = opened.segment;
-            const std::uint64_t size = detail::file_size(opened.file.get(), seg->path());
+            const std::uint64_t size =
+                std::min(opened.size_at_open, detail::file_size(opened.file.get(), seg->path()));
             if (size <= seg->offset() + seg->size()) return;  // they were the whole file
             const std::uint64_t from = scanner.status().intact_end;
-            opened.segment = opened.mappings ? opened.mappings->map(opened.file.get(), seg->path(), options.access)
-                                             : MappedSegment::map(opened.file.get(), 0, size, seg->path(), options.access,
-                                                                  detail::mapping_capacity_for(size));
+            SegmentPtr mapped = opened.mappings ? opened.mappings->map(opened.file.get(), seg->path(), options.access)
+                                                : MappedSegment::map(opened.file.get(), 0, size, seg->path(),
+                                                                     options.access, detail::mapping_capacity_for(size));
+            if (mapped->size() > size) mapped = mapped->grown(size);
+            head = std::exchange(opened.segment, std::move(mapped));
             scanner = RecordScanner(opened.segment->bytes(), from, options.payload_verify_max(), 0,
                                     scanner.status().records);
         }
@@ -190,6 +198,7 @@ private:
         [[nodiscard]] ErrorContext where() const { return opened.where(); }
 
         OpenedChannel opened;
+        SegmentPtr head;  // the first bytes read, once the scan went on in the mapping (see map_rest)
         C codec;
         mutable detail::decoder_t<C> decoder;
         ReadOptions options;

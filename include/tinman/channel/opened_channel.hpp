@@ -34,6 +34,8 @@ struct OpenedChannel {
     format::FileHeader header;
     /// The reader's mappings, where a scan that started on bytes read maps the file (may be null).
     std::shared_ptr<detail::MappingCache> mappings{};
+    /// The file's size when it was opened: what a scan that started on bytes read maps of it.
+    std::uint64_t size_at_open = 0;
 
     /// The channel and its file, for errors.
     [[nodiscard]] ErrorContext where() const { return {.channel = name, .path = segment->path()}; }
@@ -99,11 +101,12 @@ inline constexpr std::uint64_t head_read_bytes = 4096;
                        detail::load_le<std::uint32_t>(&bytes[format::file_field::records_offset]) > bytes.size())) {
             auto opened = map_channel(name, std::move(file), path, ReadAhead::normal, mappings.get());
             opened.mappings = std::move(mappings);
+            opened.size_at_open = id.size;
             return opened;
         }
     }
     auto header = format::parse_file_header(segment->bytes(), {.channel = std::string(name), .path = path});
-    return {std::string(name), std::move(file), std::move(segment), std::move(header), std::move(mappings)};
+    return {std::string(name), std::move(file), std::move(segment), std::move(header), std::move(mappings), id.size};
 }
 
 /// `open_channel`, then checks that `codec` reads what the channel stores (`codec_mismatch` if not).

@@ -282,7 +282,7 @@ public:
     [[nodiscard]] int publish(const std::filesystem::path& target, bool replace) noexcept {
         if (replace) {
             if (::rename(path_.c_str(), target.c_str()) != 0) return errno;
-        } else if (::renameat2(AT_FDCWD, path_.c_str(), AT_FDCWD, target.c_str(), RENAME_NOREPLACE) != 0) {
+        } else if (!rename_no_replace(path_, target)) {
             if (errno != EINVAL && errno != ENOSYS && errno != EOPNOTSUPP) return errno;
             if (::link(path_.c_str(), target.c_str()) != 0) return errno;
             ::unlink(path_.c_str());
@@ -298,6 +298,18 @@ public:
     }
 
 private:
+    /// `renameat2(RENAME_NOREPLACE)`; ENOSYS where the C library lacks it (glibc < 2.28).
+    static bool rename_no_replace(const std::filesystem::path& from, const std::filesystem::path& to) noexcept {
+#ifdef RENAME_NOREPLACE
+        return ::renameat2(AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(), RENAME_NOREPLACE) == 0;
+#else
+        (void)from;
+        (void)to;
+        errno = ENOSYS;
+        return false;
+#endif
+    }
+
     FileHandle file_;
     std::filesystem::path path_;
     bool locked_ = false;

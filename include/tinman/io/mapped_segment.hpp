@@ -11,8 +11,10 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <mutex>
 #include <new>
 #include <span>
+#include <utility>
 
 #include "../detail/posix.hpp"
 #include "read_ahead.hpp"
@@ -41,8 +43,10 @@ struct Mapping {
     /// Bytes [0, n) were populated once: a later scan of them needs no system call
     /// (pages the kernel reclaims since then simply fault in again).
     mutable std::atomic<std::size_t> populated_prefix{0};
-    /// The `ReadAhead` last advised (-1: none yet), so that advising it again costs no system call.
-    mutable std::atomic<int> advice{-1};
+    /// The `ReadAhead` last advised (-1: none yet), so that advising it again costs no
+    /// system call; guarded so that it always says what the kernel was told last.
+    mutable std::mutex advice_mutex;
+    mutable int advice = -1;
 
     static constexpr std::align_val_t page{4096};
 
@@ -103,7 +107,13 @@ public:
         if (size > (std::uint64_t{1} << 30)) throw usage_error({.path = path}, "too large to read into memory");
         const auto n = static_cast<std::size_t>(size);
         auto* base = static_cast<std::byte*>(::operator new(n == 0 ? 1 : n, detail::Mapping::page));
-        auto mapping = std::make_shared<const detail::Mapping>(base, n, false);  // owns `base` from here
+        std::shared_ptr<const detail::Mapping> mapping;
+        try {
+            mapping = std::make_shared<const detail::Mapping>(base, n, false);  // owns `base` from here
+        } catch (...) {
+            ::operator delete(base, detail::Mapping::page);
+            throw;
+        }
         std::size_t got = 0;
         while (got < n) {
             const ssize_t r = ::pread(fd, base + got, n - got, static_cast<off_t>(got));
@@ -156,7 +166,8 @@ public:
     /// mappings of the file map with one page-table entry each instead of 512.
     void advise(ReadAhead access) const noexcept {
         if (!mapping_ || !mapping_->mapped) return;
-        const int before = mapping_->advice.exchange(static_cast<int>(access));
+        std::lock_guard lock(mapping_->advice_mutex);
+        const int before = std::exchange(mapping_->advice, static_cast<int>(access));
         if (before == static_cast<int>(access)) return;
         // Advice only: a kernel that refuses it reads as it would anyway. Huge folios make
         // touching a page once much cheaper where page tables are costly to fill (about 30x

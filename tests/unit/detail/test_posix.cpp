@@ -202,6 +202,11 @@ TEST_CASE("TemporaryFile: a new hidden file with a random name, opened read-writ
         CHECK(text(test::read_file(dir / "b")) == "abc");
         CHECK_FALSE(std::filesystem::exists(first_path));
     }
+    SUBCASE("names count from one random draw per process, in odd steps") {
+        const std::uint64_t a = temporary_name_number();
+        CHECK(temporary_name_number() - a == 0x9E3779B97F4A7C15ull);
+        CHECK(temporary_name_number(true) - a != 2 * 0x9E3779B97F4A7C15ull);  // drawn again
+    }
     SUBCASE("a name already taken (a forked copy of the process counts from the same number) is passed over") {
         const std::uint64_t next = temporary_name_number() + 0x9E3779B97F4A7C15ull;
         char suffix[17];
