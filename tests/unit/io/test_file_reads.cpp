@@ -18,7 +18,7 @@ namespace {
 std::byte byte_at(std::uint64_t i) { return static_cast<std::byte>((i * 131 + 7) % 251); }
 }  // namespace
 
-TEST_CASE("FileReads: bytes at any offset, clipped at the end of the file; chunks of any length, in order") {
+TEST_CASE("FileReads: bytes at any offset, clipped at the end of the file, and chunks of any length, in order") {
     TempDir dir;
     const auto path = dir / "f";
     const std::uint64_t size = 600'000;  // more than two 256 KiB chunks
