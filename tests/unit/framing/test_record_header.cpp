@@ -39,7 +39,7 @@ TEST_CASE("check_record: every outcome, for payloads on both sides of the two-ch
             auto make = [&](std::uint32_t flags) {
                 std::vector<std::byte> file(16 + 32 + padding + size);  // 16 bytes before the record
                 format::encode_record_header({42, size, padding, crc32c(payload), flags}, file.data() + 16);
-                std::memcpy(file.data() + 16 + 32 + padding, payload.data(), size);
+                if (size > 0) std::memcpy(file.data() + 16 + 32 + padding, payload.data(), size);
                 return file;
             };
             const bool verified = size <= verify_max;
