@@ -178,6 +178,20 @@ struct WriteResult {
     return write_all_at(fd, offset, std::span<const std::span<const std::byte>>{&bytes, 1});
 }
 
+/// Reads up to `n` bytes at `offset` into `out` (`pread`), through EINTR and short
+/// reads: how many were read (fewer only at the end of the file), or -1 with errno set.
+[[nodiscard]] inline ssize_t read_all_at(int fd, std::byte* out, std::size_t n, std::uint64_t offset) noexcept {
+    std::size_t got = 0;
+    while (got < n) {
+        const ssize_t r = ::pread(fd, out + got, n - got, static_cast<off_t>(offset + got));
+        if (r < 0 && errno == EINTR) continue;
+        if (r < 0) return -1;
+        if (r == 0) break;
+        got += static_cast<std::size_t>(r);
+    }
+    return static_cast<ssize_t>(got);
+}
+
 /// Takes an exclusive `flock` without waiting: 0, or the errno (`EWOULDBLOCK`: another holder).
 [[nodiscard]] inline int lock_exclusive(int fd) noexcept { return ::flock(fd, LOCK_EX | LOCK_NB) == 0 ? 0 : errno; }
 

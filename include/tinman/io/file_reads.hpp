@@ -4,16 +4,15 @@
 /// few hundred bytes of it (a header, an index entry, one record): no mapping,
 /// so no page fault per page touched and no `munmap` afterwards.
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <array>
-#include <cerrno>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <span>
 #include <vector>
+
+#include "../detail/posix.hpp"
 
 namespace tinman::detail {
 
@@ -70,17 +69,9 @@ public:
         return true;
     }
 
-    /// Reads exactly `n` bytes at `pos` into `out`, through EINTR and short reads.
+    /// Reads exactly `n` bytes at `pos` into `out`.
     [[nodiscard]] bool read_exactly(std::byte* out, std::size_t n, std::uint64_t pos) const noexcept {
-        while (n > 0) {
-            const ssize_t got = ::pread(fd_, out, n, static_cast<off_t>(pos));
-            if (got < 0 && errno == EINTR) continue;
-            if (got <= 0) return false;
-            out += got;
-            n -= static_cast<std::size_t>(got);
-            pos += static_cast<std::uint64_t>(got);
-        }
-        return true;
+        return read_all_at(fd_, out, n, pos) == static_cast<ssize_t>(n);
     }
 
 private:

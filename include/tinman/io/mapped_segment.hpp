@@ -114,15 +114,9 @@ public:
             ::operator delete(base, detail::Mapping::page);
             throw;
         }
-        std::size_t got = 0;
-        while (got < n) {
-            const ssize_t r = ::pread(fd, base + got, n - got, static_cast<off_t>(got));
-            if (r < 0 && errno == EINTR) continue;
-            if (r < 0) detail::throw_errno({.path = path}, "cannot read");
-            if (r == 0) break;
-            got += static_cast<std::size_t>(r);
-        }
-        return SegmentPtr(new MappedSegment(std::move(mapping), 0, got, std::move(path)));
+        const ssize_t got = detail::read_all_at(fd, base, n, 0);
+        if (got < 0) detail::throw_errno({.path = path}, "cannot read");
+        return SegmentPtr(new MappedSegment(std::move(mapping), 0, static_cast<std::size_t>(got), std::move(path)));
     }
 
     /// Maps the whole of the file at `path` as it is now.
